@@ -1,0 +1,37 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EPISODE ?= input/episodes/2026-w47.yaml
+PYTEST_ARGS ?= -n 2
+
+.PHONY: demo test lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Render the sample episode with no network (offline espeak-ng voice).
+demo: $(VENV)/.installed
+	$(BIN)/audio-pipeline render $(EPISODE)
+
+# Install the test extras, lint, type-check and run the whole suite (offline).
+test: lint typecheck
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check audio_pipeline tests scripts
+	$(BIN)/ruff format --check audio_pipeline tests scripts
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+clean:
+	rm -rf output/*/ cache/ .pytest_cache

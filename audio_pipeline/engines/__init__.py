@@ -1,0 +1,32 @@
+"""Engine registry: engines by name (beets keeps its backends the same way)."""
+
+from __future__ import annotations
+
+from .base import Engine, EngineAudio, Option
+from .espeak_engine import EspeakEngine
+from .gtts_engine import GttsEngine, GttsSettings
+
+ENGINES: dict[str, type[Engine]] = {cls.name: cls for cls in (GttsEngine, EspeakEngine)}
+
+
+class EngineSet:
+    """One instance of each engine for the length of one run, made on first use."""
+
+    def __init__(self, gtts_settings: GttsSettings | None = None) -> None:
+        self._gtts_settings = gtts_settings
+        self._instances: dict[str, Engine] = {}
+
+    def get(self, name: str) -> Engine:
+        if name not in self._instances:
+            cls = ENGINES[name]
+            if cls is GttsEngine:
+                self._instances[name] = GttsEngine(self._gtts_settings)
+            else:
+                self._instances[name] = cls()
+        return self._instances[name]
+
+    def instances(self) -> dict[str, Engine]:
+        return dict(self._instances)
+
+
+__all__ = ["ENGINES", "Engine", "EngineAudio", "EngineSet", "GttsSettings", "Option"]

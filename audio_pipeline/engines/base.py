@@ -1,0 +1,97 @@
+"""The one small interface every TTS engine implements, and its option checking."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EngineAudio:
+    """What an engine returns for one sentence: mono float32 at the engine's own rate."""
+
+    samples: np.ndarray
+    sample_rate: int
+    requests: int = 1  # network requests it took (retries included)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One engine option a voice profile may set."""
+
+    name: str
+    kind: type  # str, bool, int or float
+    default: Any
+    help: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def check(self, value: Any) -> str | None:
+        """None when `value` is acceptable, else what is wrong and what is allowed."""
+        if self.kind is bool:
+            return None if isinstance(value, bool) else "expected true or false"
+        if self.kind in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"expected a number from {self.lo:g} to {self.hi:g}"
+            if self.kind is int and not isinstance(value, int):
+                return f"expected a whole number from {self.lo:g} to {self.hi:g}"
+            if self.lo is not None and self.hi is not None and not self.lo <= value <= self.hi:
+                return f"{value} is out of range; allowed: {self.lo:g} to {self.hi:g}"
+            return None
+        if not isinstance(value, str) or not value.strip():
+            return "expected text"
+        if self.choices is not None and value not in self.choices:
+            return f"'{value}' is not allowed; allowed: {', '.join(self.choices)}"
+        return None
+
+
+class Engine(ABC):
+    """A speech engine. One instance lives for one run, so run state (an engine found to be
+    unreachable) is kept on the instance and forgotten by the next run."""
+
+    name: ClassVar[str]
+    network: ClassVar[bool]  # True when text leaves the machine
+    max_chars: ClassVar[int]  # longest text sent in one synthesis call
+    options: ClassVar[tuple[Option, ...]]
+
+    def __init__(self) -> None:
+        self.unavailable_reason: str | None = None
+
+    @abstractmethod
+    def version(self) -> str:
+        """Engine and data version: part of every cache key."""
+
+    @abstractmethod
+    def probe(self) -> str | None:
+        """A quick check (seconds at most) that the engine can work now: None, or why not."""
+
+    @abstractmethod
+    def synthesize(self, text: str, options: Mapping[str, Any]) -> EngineAudio:
+        """Speak one sentence. Raises SynthesisError, or EngineUnavailable for the run."""
+
+    def resolved_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Options with defaults filled in: what the cache key and the engine see."""
+        return {o.name: options.get(o.name, o.default) for o in self.options}
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(option, problem) pairs for a voice profile's options."""
+        known = {o.name: o for o in cls.options}
+        problems = []
+        for key, value in options.items():
+            option = known.get(key)
+            if option is None:
+                allowed = ", ".join(sorted(known)) or "none"
+                problems.append(
+                    (str(key), f"unknown option for engine {cls.name}; allowed: {allowed}")
+                )
+                continue
+            error = option.check(value)
+            if error:
+                problems.append((key, error))
+        return problems

@@ -1,0 +1,203 @@
+"""Domain objects: small frozen dataclasses, no I/O.
+
+The flow is one direction: inputs (Message, Episode, VoiceProfile) -> Script -> Clip ->
+Segment -> Programme (with Cues) -> deliverables, summarised in a RunReport.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SegmentKind(StrEnum):
+    INTRO = "intro"
+    MESSAGE = "message"
+    STING = "sting"
+    OUTRO = "outro"
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    status: Status
+    text: str
+    approved_by: str | None
+    approved_at: dt.date | dt.datetime | None
+    source: Path
+    title: str | None = None
+    attribution: str | None = None
+    # The attribution line may reach the air only when the editor marks it so (issue 4).
+    attribution_approved: bool = False
+    notes: str | None = None
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status is Status.APPROVED
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    name: str
+    engine: str
+    options: Mapping[str, Any]
+    source: Path
+    tempo: float = 1.0
+    trim_threshold_db: float = -50.0
+    sentence_pause_s: float = 0.45
+    paragraph_pause_s: float = 0.9
+    fallback_voice: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    id: str
+    title: str
+    date: dt.date
+    voice: str
+    messages: tuple[str, ...]
+    intro: Path
+    outro: Path
+    source: Path
+    gap_s: float = 1.5
+    fallback_voice: str | None = None
+    sting: Path | None = None
+    target_lufs: float = -23.0
+    true_peak_dbtp: float = -1.0
+    station: str | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One unit sent to an engine in one go: never longer than the engine's request limit."""
+
+    text: str
+    pause_after_s: float  # silence after this sentence (sentence or paragraph pause, 0 at end)
+
+
+@dataclass(frozen=True)
+class Script:
+    """What is spoken for one message: derived from the approved text, never edited back."""
+
+    message_id: str
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def spoken_text(self) -> str:
+        """The exact text sent to the engine, sentence by sentence, one per line."""
+        return "\n".join(s.text for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A synthesized, trimmed (not yet normalized) speech clip, as the cache holds it."""
+
+    message_id: str
+    path: Path  # cache file, 48 kHz mono float32 WAV
+    cache_key: str
+    engine: str
+    voice: str
+    fallback: bool
+    cached: bool  # True when reused from the cache, False when synthesized in this run
+    spoken_text: str
+    duration_s: float
+    engine_requests: int = 0
+    fallback_reason: str | None = None  # why the fallback voice was used
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra_lu: float = 0.0
+    max_momentary_lufs: float = float("-inf")
+    max_short_term_lufs: float = float("-inf")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One placed piece of the programme: a normalized audio file and where it sits."""
+
+    index: int
+    kind: SegmentKind
+    path: Path  # normalized audio, 48 kHz float32 WAV in the render's staging folder
+    start: int  # first sample in the programme
+    length: int  # samples
+    loudness: Loudness
+    message_id: str | None = None
+    title: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+    fallback: bool = False
+    cached: bool | None = None
+    text_sha256: str | None = None
+    spoken_text: str | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class Cue:
+    index: int
+    kind: SegmentKind
+    start: int  # samples at the programme rate
+    end: int
+    message_id: str | None = None
+    title: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+    fallback: bool = False
+    text_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Programme:
+    episode_id: str
+    title: str
+    sample_rate: int
+    length: int  # samples
+    segments: tuple[Segment, ...]
+    cues: tuple[Cue, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return self.length / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Deliverable:
+    path: Path
+    format: str  # wav | mp3
+    sample_rate: int
+    loudness: Loudness | None = None
+
+
+@dataclass
+class RunReport:
+    """What a render did; mutable while the run fills it in, rendered once at the end."""
+
+    episode_id: str
+    output_dir: Path | None = None
+    clips_total: int = 0
+    clips_cached: int = 0
+    clips_synthesized: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    programme: Programme | None = None
+    programme_loudness: Loudness | None = None
+    deliverables: list[Deliverable] = field(default_factory=list)
+    elapsed_s: float = 0.0

@@ -1,0 +1,93 @@
+"""The project folder: where inputs, voices, outputs and the cache live.
+
+A project is a folder with `voices/` and `input/`; `output/` and `cache/` are made as needed.
+Audio paths named in inputs (bumpers, stings) must resolve inside the allowed folders, so an
+episode file cannot make the pipeline read (and broadcast) an arbitrary file of the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import defaults
+
+ENV_PROJECT = "AUDIO_PIPELINE_PROJECT"
+ENV_CACHE = "AUDIO_PIPELINE_CACHE"
+ENV_ALLOWED_AUDIO = "AUDIO_PIPELINE_ALLOWED_AUDIO_DIRS"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    cache_dir: Path
+    allowed_audio_dirs: tuple[Path, ...]
+
+    @classmethod
+    def at(cls, root: Path, cache_dir: Path | None = None) -> Project:
+        root = root.resolve()
+        env_cache = os.environ.get(ENV_CACHE)
+        cache = cache_dir or (Path(env_cache) if env_cache else root / defaults.CACHE_DIR)
+        allowed = [root / d for d in defaults.ALLOWED_AUDIO_DIRS]
+        extra = os.environ.get(ENV_ALLOWED_AUDIO, "")
+        allowed += [Path(p) for p in extra.split(os.pathsep) if p.strip()]
+        return cls(root, cache.resolve(), tuple(p.resolve() for p in allowed))
+
+    @classmethod
+    def discover(cls, hint: Path | None = None, explicit: Path | None = None) -> Project:
+        """--project wins, then $AUDIO_PIPELINE_PROJECT, then the nearest folder above the
+        hint (an episode file) or the working directory that has voices/ and input/."""
+        if explicit is not None:
+            return cls.at(explicit)
+        env = os.environ.get(ENV_PROJECT)
+        if env:
+            return cls.at(Path(env))
+        starts = [hint.resolve().parent] if hint is not None else []
+        starts.append(Path.cwd())
+        for start in starts:
+            for folder in (start, *start.parents):
+                if (folder / defaults.VOICES_DIR).is_dir() and (
+                    folder / defaults.INPUT_DIR
+                ).is_dir():
+                    return cls.at(folder)
+        return cls.at(Path.cwd())
+
+    @property
+    def voices_dir(self) -> Path:
+        return self.root / defaults.VOICES_DIR
+
+    @property
+    def messages_dir(self) -> Path:
+        return self.root / defaults.MESSAGES_DIR
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / defaults.EPISODES_DIR
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / defaults.OUTPUT_DIR
+
+    def show(self, path: Path) -> str:
+        """A path for messages: relative to the project root when inside it."""
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def resolve_audio(self, value: str) -> tuple[Path | None, str | None]:
+        """Resolve a bumper/sting path named in an input file. Returns (path, problem)."""
+        if "\x00" in value:
+            return None, "path contains a NUL byte"
+        raw = Path(value)
+        candidate = raw if raw.is_absolute() else self.root / raw
+        real = candidate.resolve()  # follows symlinks: a link leading out is caught below
+        if not any(real.is_relative_to(d) for d in self.allowed_audio_dirs):
+            allowed = ", ".join(self.show(d) + "/" for d in self.allowed_audio_dirs)
+            return None, f"'{value}' is outside the allowed folders ({allowed})"
+        if not real.exists():
+            return None, f"'{value}' does not exist"
+        if not real.is_file():
+            return None, f"'{value}' is not a file"
+        return real, None

@@ -1,0 +1,40 @@
+"""The spoken script: the exact text each engine receives for a message, with its pauses.
+
+The approved text in input/messages is never changed; the script is derived from it, shown to
+the reviewer (`preview`), stored in cues, and hashed into the clip's cache key.
+"""
+
+from __future__ import annotations
+
+from .models import Script, Sentence
+from .text import sentences as split
+
+CLAUSE_PAUSE_FRACTION = 0.4  # a sentence cut for length pauses less than a real sentence end
+
+
+def build_script(
+    message_id: str,
+    text: str,
+    *,
+    max_chars: int,
+    sentence_pause_s: float,
+    paragraph_pause_s: float,
+) -> Script:
+    """Paragraphs -> sentences -> engine-sized chunks, each with the pause that follows it."""
+    out: list[Sentence] = []
+    paras = split.paragraphs(text)
+    for p_index, para in enumerate(paras):
+        sents = split.sentences(para)
+        for s_index, sentence in enumerate(sents):
+            chunks = split.fit(sentence, max_chars)
+            for c_index, chunk in enumerate(chunks):
+                if c_index < len(chunks) - 1:
+                    pause = sentence_pause_s * CLAUSE_PAUSE_FRACTION
+                elif s_index < len(sents) - 1:
+                    pause = sentence_pause_s
+                elif p_index < len(paras) - 1:
+                    pause = paragraph_pause_s
+                else:
+                    pause = 0.0
+                out.append(Sentence(chunk, round(pause, 4)))
+    return Script(message_id, tuple(out))

@@ -1,0 +1,87 @@
+"""Generate the station bumpers in voices/bumpers/ (no third-party audio).
+
+Each bumper is a synthesized chime (bell partials with exponential decay) and a spoken station
+line from the offline espeak-ng voice. Deterministic: running it again gives the same files.
+
+    .venv/bin/python scripts/make_bumpers.py
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from audio_pipeline import defaults, dsp, wavfile
+from audio_pipeline.engines.espeak_engine import EspeakEngine
+
+SR = defaults.SAMPLE_RATE
+OUT = Path(__file__).resolve().parent.parent / "voices" / "bumpers"
+BELL_PARTIALS = ((1.0, 1.0, 1.6), (2.76, 0.45, 0.9), (5.40, 0.25, 0.5), (8.93, 0.12, 0.3))
+VOICE = {"voice": "ko", "variant": "", "rate": 140, "pitch": 45}
+
+
+def bell(freq: float, seconds: float) -> np.ndarray:
+    t = np.arange(round(seconds * SR)) / SR
+    tone = np.zeros_like(t)
+    for ratio, amp, decay in BELL_PARTIALS:
+        tone += amp * np.sin(2 * math.pi * freq * ratio * t) * np.exp(-t / decay)
+    attack = np.minimum(1.0, t / 0.004)  # 4 ms attack: no click
+    return (tone * attack / np.max(np.abs(tone))).astype(np.float32)
+
+
+def chime(notes: list[float], spacing: float, tail: float) -> np.ndarray:
+    total = spacing * (len(notes) - 1) + tail
+    out = np.zeros(round(total * SR), dtype=np.float32)
+    for i, f in enumerate(notes):
+        b = bell(f, tail)
+        start = round(i * spacing * SR)
+        out[start : start + len(b)] += b
+    return dsp.fade_edges(0.5 * out / np.max(np.abs(out)), SR, 0.02)
+
+
+def speak(text: str) -> np.ndarray:
+    engine = EspeakEngine()
+    parts = []
+    for sentence in text.split("\n"):
+        audio = engine.synthesize(sentence, VOICE)
+        parts.append(dsp.trim_silence(dsp.resample(audio.samples, audio.sample_rate, SR), SR))
+        parts.append(dsp.silence(0.35, SR))
+    speech = np.concatenate(parts[:-1])
+    return 0.5 * speech / np.max(np.abs(speech))
+
+
+def write(name: str, pieces: list[np.ndarray]) -> None:
+    audio = np.concatenate(pieces).astype(np.float32)
+    OUT.mkdir(parents=True, exist_ok=True)
+    wavfile.write(OUT / f"{name}.wav", audio, SR, "pcm16")
+    print(f"{OUT / name}.wav: {len(audio) / SR:.2f} s")
+
+
+def main() -> None:
+    g5, c6, e6 = 783.99, 1046.50, 1318.51
+    station = defaults.STATION
+    write(
+        "intro",
+        [
+            chime([g5, c6, e6], 0.28, 1.4),
+            dsp.silence(0.2, SR),
+            speak(f"{station}입니다.\n오늘도 당신에게 소망의 소식을 전합니다."),
+            dsp.silence(0.3, SR),
+        ],
+    )
+    write(
+        "outro",
+        [
+            dsp.silence(0.2, SR),
+            speak(f"주님의 평안이 늘 함께하기를 빕니다.\n지금까지 {station}이었습니다."),
+            dsp.silence(0.4, SR),
+            chime([e6, c6, g5], 0.28, 1.8),
+        ],
+    )
+    write("sting", [chime([c6, e6], 0.18, 0.9)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Loudness meter against signals with known answers (pyloudnorm-style, +/-0.1 LU)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audio_pipeline import loudness
+from audio_pipeline.loudness import LoudnessMeter, TruePeakMeter, interpolate_4x
+
+from .conftest import SR, sine
+
+
+def test_mono_sine_at_minus_20_dbfs_reads_minus_23_lufs() -> None:
+    # issue 2: a 1 kHz sine with peaks at -20 dBFS in a mono file reads -23.0 LUFS
+    assert loudness.integrated_lufs(sine(1000, 10, -20), SR) == pytest.approx(-23.0, abs=0.1)
+
+
+def test_mono_minus_23_dbfs_sine_reads_minus_26_lufs_bs1770_channel_weighting() -> None:
+    assert loudness.integrated_lufs(sine(1000, 10, -23), SR) == pytest.approx(-26.0, abs=0.1)
+
+
+def test_stereo_sine_counts_both_channels() -> None:
+    x = sine(1000, 10, -23)
+    stereo = np.stack([x, x], axis=1)
+    assert loudness.integrated_lufs(stereo, SR) == pytest.approx(-23.0, abs=0.1)
+
+
+def test_clip_shorter_than_one_gating_block_is_measured() -> None:
+    # 0.3 s: shorter than BS.1770's 400 ms block; measured as one block of its own length
+    assert loudness.integrated_lufs(sine(1000, 0.3, -20), SR) == pytest.approx(-23.0, abs=0.1)
+    assert loudness.measure(sine(1000, 0.3, -20), SR).integrated_lufs == pytest.approx(
+        -23.0, abs=0.1
+    )
+
+
+def test_silence_has_no_loudness() -> None:
+    assert loudness.integrated_lufs(np.zeros(SR * 2, dtype=np.float32), SR) == float("-inf")
+
+
+def test_streaming_meter_equals_whole_signal() -> None:
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(SR * 7) * 0.1).astype(np.float32)
+    meter = LoudnessMeter(SR, maxima=True)
+    for start in range(0, len(x), 12_345):
+        meter.add(x[start : start + 12_345])
+    assert meter.result() == loudness.measure(x, SR)
+
+
+def test_steady_sine_maxima_equal_integrated() -> None:
+    result = loudness.measure(sine(1000, 10, -20), SR)
+    assert result.max_momentary_lufs == pytest.approx(result.integrated_lufs, abs=0.05)
+    assert result.max_short_term_lufs == pytest.approx(result.integrated_lufs, abs=0.05)
+    assert result.lra_lu == pytest.approx(0.0, abs=0.1)
+
+
+def test_max_momentary_catches_a_loud_second() -> None:
+    x = np.concatenate([sine(1000, 5, -30), sine(1000, 1, -10), sine(1000, 5, -30)])
+    result = loudness.measure(x, SR)
+    assert result.max_momentary_lufs == pytest.approx(-13.0, abs=0.1)
+
+
+def test_true_peak_of_inter_sample_peak_sine() -> None:
+    # fs/4 with a pi/4 phase: every sample at A/sqrt(2), the waveform reaches A between them
+    n = np.arange(SR)
+    x = (0.5 * np.sin(np.pi / 2 * n + np.pi / 4)).astype(np.float32)
+    assert loudness.db(float(np.abs(x).max())) == pytest.approx(-9.03, abs=0.01)
+    assert loudness.true_peak_dbtp(x, SR) == pytest.approx(-6.02, abs=0.2)
+
+
+def test_true_peak_meter_is_exact_against_full_interpolation() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        x = (rng.standard_normal(SR * 2) * 0.05).astype(np.float32)
+        x[rng.integers(0, len(x), 4)] *= 10
+        everything = np.abs(interpolate_4x(np.concatenate([x, np.zeros(11)]))).max()
+        expected = max(float(everything), float(np.abs(x).max()))
+        meter = TruePeakMeter(SR)
+        for start in range(0, len(x), 10_007):
+            meter.add(x[start : start + 10_007])
+        assert meter.finish() == pytest.approx(expected, rel=1e-12)
+
+
+def test_true_peak_of_full_scale_sine_is_zero_dbtp() -> None:
+    assert loudness.true_peak_dbtp(sine(997, 2, 0.0), SR) == pytest.approx(0.0, abs=0.1)

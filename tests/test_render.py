@@ -1,0 +1,235 @@
+"""End to end: the sample episode rendered offline, every output parsed back independently."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+import responses
+
+from audio_pipeline import deliver, ffmpeg, wavfile
+from audio_pipeline.errors import OutputError, RenderError
+from audio_pipeline.outputdir import episode_lock
+from audio_pipeline.project import Project
+from audio_pipeline.render import render_episode
+
+from .conftest import REPO, SR, ffmpeg_ebur128
+
+EPISODE_ID = "2026-w47"
+MESSAGES = [
+    "not-alone",
+    "church-prays",
+    "not-forgotten",
+    "light-in-darkness",
+    "peace-for-family",
+    "strength-for-today",
+]
+
+
+@pytest.fixture
+def warm_project(tmp_path: Path, rendered: tuple[Project, Path]) -> Project:
+    """A fresh project sharing the session's clip cache (the cache is safe to share)."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "voices", root / "voices")
+    shutil.copytree(REPO / "input", root / "input")
+    return Project.at(root, cache_dir=rendered[0].cache_dir)
+
+
+def cues_of(out: Path) -> dict:
+    return json.loads((out / "cues.json").read_text("utf-8"))
+
+
+def test_every_output_is_written(rendered: tuple[Project, Path]) -> None:
+    project, out = rendered
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        f"{EPISODE_ID}.wav",
+        f"{EPISODE_ID}.mp3",
+        "cues.json",
+        f"{EPISODE_ID}.cue",
+        f"{EPISODE_ID}.labels.txt",
+        "clips",
+    }
+    assert sorted(p.stem for p in (out / "clips").iterdir()) == sorted(MESSAGES)
+    leftovers = [
+        p.name for p in project.output_dir.iterdir() if p.name.startswith((".staging", ".work"))
+    ]
+    assert leftovers == []
+
+
+def test_wav_is_48k_mono_24_bit(rendered: tuple[Project, Path]) -> None:
+    info = wavfile.read_info(rendered[1] / f"{EPISODE_ID}.wav")
+    assert (info.sample_rate, info.channels, info.bits, info.format_tag) == (SR, 1, 24, 1)
+
+
+def test_programme_loudness_by_an_independent_meter(rendered: tuple[Project, Path]) -> None:
+    measured = ffmpeg_ebur128(rendered[1] / f"{EPISODE_ID}.wav")
+    assert measured["I"] == pytest.approx(-23.0, abs=0.5)
+    assert measured["TP"] <= -1.0
+    reported = cues_of(rendered[1])["programme"]
+    assert reported["integrated_lufs"] == pytest.approx(measured["I"], abs=0.15)
+
+
+def test_every_message_is_at_the_target(rendered: tuple[Project, Path]) -> None:
+    for cue in cues_of(rendered[1])["cues"]:
+        assert cue["loudness"]["integrated_lufs"] == pytest.approx(-23.0, abs=0.5), cue["index"]
+        assert cue["loudness"]["true_peak_dbtp"] <= -1.0
+
+
+def test_cue_times_match_the_audio_sample_for_sample(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    programme, rate = wavfile.read(out / f"{EPISODE_ID}.wav")
+    doc = cues_of(out)
+    assert doc["programme"]["duration_samples"] == len(programme)
+    for cue in doc["cues"]:
+        start, end = cue["start_sample"], cue["end_sample"]
+        assert cue["start_s"] == round(start / rate, 6) and cue["end_s"] == round(end / rate, 6)
+        if cue["kind"] == "message":
+            clip, clip_rate = wavfile.read(out / "clips" / f"{cue['message_id']}.wav")
+            assert clip_rate == rate
+            np.testing.assert_array_equal(clip, programme[start:end])
+    # between cues there is only silence: nothing plays outside a cue
+    cues = doc["cues"]
+    for before, after in itertools.pairwise(cues):
+        gap = programme[before["end_sample"] : after["start_sample"]]
+        assert len(gap) > 0 and np.max(np.abs(gap)) < 1e-4
+    # and the cues begin and end on sound, not on padding of silence
+    for cue in cues:
+        body = programme[cue["start_sample"] : cue["end_sample"]]
+        assert (
+            np.max(np.abs(body[: rate // 2])) > 1e-3 and np.max(np.abs(body[-rate // 2 :])) > 1e-3
+        )
+
+
+def test_cue_order_and_metadata(rendered: tuple[Project, Path]) -> None:
+    doc = cues_of(rendered[1])
+    kinds = [c["kind"] for c in doc["cues"]]
+    assert kinds == ["intro"] + ["message", "sting"] * 5 + ["message", "outro"]
+    messages = [c for c in doc["cues"] if c["kind"] == "message"]
+    assert [c["message_id"] for c in messages] == MESSAGES
+    assert all(
+        c["engine"] == "espeak" and c["voice"] == "ko-offline" and not c["fallback"]
+        for c in messages
+    )
+    text = (rendered[0].messages_dir / "not-alone.yaml").read_text("utf-8")
+    assert messages[0]["title"] == "당신은 혼자가 아닙니다"
+    assert len(messages[0]["text_sha256"]) == 64 and "사랑하는" in text
+    programme = doc["programme"]
+    assert programme["episode_id"] == EPISODE_ID and programme["sample_rate"] == SR
+    assert programme["target_lufs"] == -23.0 and programme["true_peak_ceiling_dbtp"] == -1.0
+    assert programme["tool_version"]
+
+
+def test_mp3_decodes_to_the_same_length_and_loudness(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    wav, _ = wavfile.read(out / f"{EPISODE_ID}.wav")
+    mp3 = ffmpeg.decode(out / f"{EPISODE_ID}.mp3", label="mp3", sample_rate=SR)
+    assert abs(len(mp3) - len(wav)) <= SR // 1000
+    measured = ffmpeg_ebur128(out / f"{EPISODE_ID}.mp3")
+    assert measured["I"] == pytest.approx(-23.0, abs=0.5)
+    assert measured["TP"] <= -1.0
+
+
+def test_cd_cue_sheet_indexes_at_75_frames_per_second(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    sheet = (out / f"{EPISODE_ID}.cue").read_text("utf-8").splitlines()
+    assert sheet[2] == f'FILE "{EPISODE_ID}.wav" WAVE'
+    indexes = [line.split()[-1] for line in sheet if line.strip().startswith("INDEX 01")]
+    cues = cues_of(out)["cues"]
+    assert len(indexes) == len(cues)
+    for index, cue in zip(indexes, cues, strict=True):
+        mm, ss, ff = (int(v) for v in index.split(":"))
+        frames = (mm * 60 + ss) * 75 + ff
+        assert frames == cue["start_sample"] * 75 // SR  # rounded down: never after the audio
+
+
+def test_audacity_labels(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    rows = [
+        line.split("\t")
+        for line in (out / f"{EPISODE_ID}.labels.txt").read_text("utf-8").splitlines()
+    ]
+    cues = cues_of(out)["cues"]
+    assert len(rows) == len(cues)
+    for (start, end, label), cue in zip(rows, cues, strict=True):
+        assert float(start) == pytest.approx(cue["start_sample"] / SR, abs=1e-6)
+        assert float(end) == pytest.approx(cue["end_sample"] / SR, abs=1e-6)
+        assert label.endswith(cue["message_id"] or cue["kind"])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rerender_uses_the_cache_and_is_byte_identical(
+    warm_project: Project, rendered: tuple[Project, Path]
+) -> None:
+    report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
+    assert (report.clips_cached, report.clips_synthesized) == (6, 0)
+    out = report.output_dir
+    assert out is not None
+    for name in (f"{EPISODE_ID}.wav", "cues.json", f"{EPISODE_ID}.cue", f"{EPISODE_ID}.mp3"):
+        assert digest(out / name) == digest(rendered[1] / name), name
+
+
+def test_failed_render_leaves_the_previous_output_untouched(
+    warm_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    episode = warm_project.root / f"input/episodes/{EPISODE_ID}.yaml"
+    out = render_episode(warm_project, episode).output_dir
+    assert out is not None
+    before = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
+
+    def broken_master(*args: object, **kwargs: object) -> None:
+        (Path(str(args[1])) / f"{EPISODE_ID}.wav").write_bytes(b"half a file")
+        raise RenderError("simulated encoder crash")
+
+    monkeypatch.setattr("audio_pipeline.render.master", broken_master)
+    with pytest.raises(RenderError, match="simulated"):
+        render_episode(warm_project, episode)
+    after = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in warm_project.output_dir.iterdir() if p.name.startswith(".")] == [
+        ".locks"
+    ]
+
+
+def test_a_second_render_of_the_same_episode_is_refused(warm_project: Project) -> None:
+    episode = warm_project.root / f"input/episodes/{EPISODE_ID}.yaml"
+    with (
+        episode_lock(warm_project.output_dir, EPISODE_ID),
+        pytest.raises(OutputError, match="is being rendered"),
+    ):
+        render_episode(warm_project, episode)
+
+
+@responses.activate
+def test_fallback_is_recorded_in_report_and_cues(warm_project: Project) -> None:
+    responses.post(
+        "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute",
+        body=requests.exceptions.ConnectionError("offline"),
+    )
+    report = render_episode(warm_project, warm_project.root / "input/episodes/2026-w47-google.yaml")
+    assert len(report.fallbacks) == 6
+    assert all("FALLBACK" in note and "ko-offline" in note for note in report.fallbacks)
+    assert report.output_dir is not None
+    messages = [c for c in cues_of(report.output_dir)["cues"] if c["kind"] == "message"]
+    assert {(c["engine"], c["voice"], c["fallback"]) for c in messages} == {
+        ("espeak", "ko-offline", True)
+    }
+
+
+def test_encoder_gain_is_measured_on_programme_audio() -> None:
+    # LAME CBR returns speech ~0.4 dB quiet; the calibration must see it and compensate
+    t = np.arange(SR * 4) / SR
+    speech = (0.1 * np.sin(2 * np.pi * 200 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(
+        np.float32
+    )
+    gain = deliver.encoder_gain_db(deliver.OutputFormat("mp3"), speech)
+    assert 0.0 < gain < 1.0

@@ -1,0 +1,68 @@
+"""Our WAV writer, read back by independent readers (the stdlib wave module, ffmpeg, wavinfo)."""
+
+from __future__ import annotations
+
+import struct
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from wavinfo import WavInfoReader
+
+from audio_pipeline import ffmpeg, wavfile
+
+from .conftest import SR, sine
+
+
+def test_pcm16_is_read_by_the_standard_library(tmp_path: Path) -> None:
+    x = sine(440, 0.5, -6)
+    wavfile.write(tmp_path / "a.wav", x, SR, "pcm16")
+    with wave.open(str(tmp_path / "a.wav")) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, SR)
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32768.0
+    assert np.max(np.abs(data - x)) < 3 / 32768  # quantization plus TPDF dither
+
+
+def test_pcm24_decodes_sample_identically_in_ffmpeg(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(SR) * 0.2).astype(np.float32)
+    wavfile.write(tmp_path / "a.wav", x, SR, "pcm24")
+    ours, rate = wavfile.read(tmp_path / "a.wav")
+    theirs = ffmpeg.decode(tmp_path / "a.wav", label="a", sample_rate=SR)
+    assert rate == SR
+    np.testing.assert_array_equal(ours, theirs)
+    assert np.max(np.abs(ours - x)) <= 0.5 / 2**23 + 1e-9
+
+
+def test_float32_round_trip_is_exact_and_memory_mapped(tmp_path: Path) -> None:
+    x = sine(440, 0.3, -3)
+    wavfile.write(tmp_path / "f.wav", x, SR, "float32")
+    mm, rate = wavfile.open_float32(tmp_path / "f.wav")
+    assert isinstance(mm, np.memmap) and rate == SR
+    np.testing.assert_array_equal(np.asarray(mm), x)
+
+
+def test_trailing_and_reserved_chunks_are_padded_and_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "c.wav"
+    w = wavfile.WavWriter(path, SR, 1, "pcm24", reserve=64)
+    w.write(sine(440, 0.2, -6)[:4801])  # odd data size: 4801 * 3 bytes
+    w.close(
+        trailing=[wavfile.chunk(b"abcd", b"xyz")],
+        reserved=wavfile.chunk(b"test", b"hello"),
+    )
+    info = wavfile.read_info(path)
+    ids = [c[0] for c in info.chunks]
+    assert ids == [b"test", b"JUNK", b"fmt ", b"data", b"abcd"]
+    raw = path.read_bytes()
+    assert len(raw) % 2 == 0
+    assert struct.unpack("<I", raw[4:8])[0] == len(raw) - 8
+    reader = WavInfoReader(str(path))
+    assert reader.fmt.sample_rate == SR and reader.fmt.bits_per_sample == 24
+    assert reader.data.frame_count == 4801
+
+
+def test_reader_rejects_garbage(tmp_path: Path) -> None:
+    (tmp_path / "x.wav").write_bytes(b"not a wave file at all")
+    with pytest.raises(wavfile.WavError):
+        wavfile.read_info(tmp_path / "x.wav")
