@@ -1,7 +1,10 @@
 """Stage: place the normalized pieces on the programme timeline and derive the cues.
 
 Pure: positions are whole samples at the working rate, so every cue is sample-accurate by
-construction. intro, gap, message, gap (or pad, sting, pad), message, ..., gap, outro.
+construction. intro, gap, message, gap (or pad, sting, pad), message, ..., gap, outro; where
+a crossfade is configured, bumpers and speech overlap with equal-power fades instead of a gap
+(timing.layout). `fill_to` pads silence before the outro so the programme lasts exactly that
+many samples (fit: exact).
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import defaults
+from .bed import BedTrack
 from .models import Cue, Programme, Segment, SegmentKind
+from .timing import Piece, layout, programme_order
 
 
 def assemble(
@@ -22,25 +27,29 @@ def assemble(
     gap_s: float,
     sting: Segment | None = None,
     sting_pad_s: float = defaults.STING_PAD_S,
+    crossfade_s: float = 0.0,
+    fill_to: int | None = None,
+    bed: BedTrack | None = None,
     sample_rate: int = defaults.SAMPLE_RATE,
 ) -> Programme:
-    gap = round(gap_s * sample_rate)
-    pad = round(sting_pad_s * sample_rate)
-    order: list[tuple[Segment, int]] = [(intro, gap)]  # (piece, silence after it)
-    for i, message in enumerate(messages):
-        last = i == len(messages) - 1
-        if sting is not None and not last:
-            order.append((message, pad))
-            order.append((sting, pad))
-        else:
-            order.append((message, gap))
-    order.append((outro, 0))
-
-    placed: list[Segment] = []
-    position = 0
-    for index, (piece, silence_after) in enumerate(order, start=1):
-        placed.append(replace(piece, index=index, start=position))
-        position += piece.length + silence_after
+    order = programme_order(intro, messages, outro, sting)
+    spacing = {
+        "gap": round(gap_s * sample_rate),
+        "sting_pad": round(sting_pad_s * sample_rate),
+        "crossfade": round(crossfade_s * sample_rate),
+    }
+    pieces = [Piece(s.kind, s.length, s.message_id or s.kind.value) for s in order]
+    natural = layout(pieces, **spacing)
+    filler = 0
+    if fill_to is not None:
+        if natural.length > fill_to:
+            raise ValueError(f"programme is {natural.length} samples, longer than {fill_to}")
+        filler = fill_to - natural.length
+    plan = layout(pieces, **spacing, filler_before_outro=filler) if filler else natural
+    placed = [
+        replace(seg, index=i, start=p.start, fade_in=p.fade_in, fade_out=p.fade_out)
+        for i, (seg, p) in enumerate(zip(order, plan.placements, strict=True), start=1)
+    ]
     cues = tuple(
         Cue(
             index=s.index,
@@ -56,7 +65,7 @@ def assemble(
         )
         for s in placed
     )
-    return Programme(episode_id, title, sample_rate, position, tuple(placed), cues)
+    return Programme(episode_id, title, sample_rate, plan.length, tuple(placed), cues, bed)
 
 
 def message_segments(programme: Programme) -> list[Segment]:

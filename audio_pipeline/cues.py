@@ -89,14 +89,34 @@ def cues_document(
             "tool_version": tool_version,
         },
         "cues": cues,
-        "deliverables": [
+        "deliverables": [deliverable_dict(programme, d) for d in deliverables],
+    }
+
+
+def deliverable_dict(programme: Programme, d: Deliverable) -> dict[str, Any]:
+    """One file: its profile, format, measured loudness, and every cue at its own rate."""
+    scale = d.sample_rate / programme.sample_rate
+    by_cue = dict(d.cue_loudness)
+    return {
+        "file": d.path.name,
+        "profile": d.profile,
+        "format": d.format,
+        "description": d.description,
+        "sample_rate": d.sample_rate,
+        "offset_samples": d.offset_samples,
+        "target_lufs": d.target_lufs,
+        "true_peak_ceiling_dbtp": d.true_peak_ceiling_dbtp,
+        "loudness": loudness_dict(d.loudness),
+        "cues": [
             {
-                "file": d.path.name,
-                "format": d.format,
-                "sample_rate": d.sample_rate,
-                "loudness": loudness_dict(d.loudness),
+                "index": c.index,
+                "start_sample": round(c.start * scale) + d.offset_samples,
+                "end_sample": round(c.end * scale) + d.offset_samples,
+                "integrated_lufs": _num(by_cue[c.index].integrated_lufs)
+                if c.index in by_cue
+                else None,
             }
-            for d in deliverables
+            for c in programme.cues
         ],
     }
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 from . import defaults
 from .defaults import SAMPLE_RATE
 from .loudness import (
     TP_BOUND,
+    TP_MATRIX,
     TP_TAPS,
     TruePeakMeter,
     integrated_lufs,
-    interpolate_4x,
     true_peak_dbtp,
+    windows_touching,
 )
 
 
@@ -89,22 +91,33 @@ def trim_silence(
     return fade_edges(x[start:end], sample_rate)
 
 
-def true_peak_envelope(x: np.ndarray) -> np.ndarray:
+def true_peak_envelope(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
     """Per sample, the largest |value| of the 4x-interpolated signal near it (all channels).
 
     This is what a true-peak limiter must keep under the ceiling (BS.1770-4 Annex 2). The
     interpolated values at window end n sit around sample n - 6 (the filter's delay), so each
     sample takes the maximum over the ends n - 1 .. n + 1 around that point: a slightly wide,
-    never narrow, envelope.
+    never narrow, envelope. Only where the envelope can exceed `floor` (linear) is it
+    interpolated; elsewhere it is the sample peak (an interpolated value is at most TP_BOUND
+    times the samples of its window).
     """
     frames = x.reshape(-1, 1) if x.ndim == 1 else x
     env = np.abs(frames).max(axis=1).astype(np.float64)
     delay = TP_TAPS // 2
     for c in range(frames.shape[1]):
-        phases = np.abs(interpolate_4x(np.concatenate([frames[:, c], np.zeros(delay + 1)])))
-        per_end = phases.max(axis=1)
-        near = maximum_filter1d(per_end, size=3, mode="constant")
-        env = np.maximum(env, near[delay : delay + len(frames)])
+        xc = frames[:, c]
+        loud = np.abs(xc) * TP_BOUND > floor
+        if not loud.any():
+            continue
+        # samples m whose envelope reads window ends m+5..m+7, i.e. windows touching m-6..m+7
+        wanted = windows_touching(loud, TP_TAPS + 2, TP_TAPS + 2)
+        padded = np.concatenate([np.zeros(TP_TAPS - 1), xc.astype(np.float64), np.zeros(delay + 2)])
+        windows = sliding_window_view(padded, TP_TAPS)
+        near = np.zeros(len(wanted))
+        for end_offset in (delay - 1, delay, delay + 1):  # window ends m+5, m+6, m+7
+            ends = wanted + end_offset
+            near = np.maximum(near, np.abs(windows[ends] @ TP_MATRIX).max(axis=1))
+        env[wanted] = np.maximum(env[wanted], near)
     return np.asarray(env)
 
 
@@ -137,7 +150,7 @@ def limiter_gain(
     release waits `hold` (50 ms) so the gain does not flutter between syllables.
     """
     ceiling = db_to_gain(ceiling_dbtp)
-    env = true_peak_envelope(x)
+    env = true_peak_envelope(x, ceiling)
     need = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
     if float(need.min()) >= 1.0:
         return np.ones(len(need), dtype=np.float32)

@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import defaults
+from .bed import UNDER, BedSettings
 from .engines import ENGINES
 from .errors import AudioDecodeError, InputError, Problem
 from .fields import FieldReader
 from .models import Episode, Message, Status, VoiceProfile
+from .profiles import PROGRAMME, DeliveryProfile, load_profiles, profiles_dir, programme_profile
 from .project import Project
+from .timing import MAX_TEMPO_LIMIT, parse_clock
 from .yamlio import load_yaml_mapping
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-MAX_BUMPER_S = 120.0
+MAX_BED_S = 600.0  # a bed is looped; ten minutes of it is plenty
 
 MESSAGE_FIELDS = (
     "id",
@@ -58,6 +61,23 @@ EPISODE_FIELDS = (
     "target_lufs",
     "true_peak_dbtp",
     "station",
+    "deliverables",
+    "slot",
+    "margin",
+    "fit",
+    "max_tempo",
+    "crossfade_s",
+    "bed",
+)
+BED_FIELDS = (
+    "file",
+    "under",
+    "level_lu",
+    "duck_db",
+    "attack_s",
+    "release_s",
+    "fade_s",
+    "loop_crossfade_s",
 )
 
 
@@ -203,8 +223,10 @@ def load_voices(project: Project) -> tuple[dict[str, VoiceProfile], list[Problem
     return voices, problems
 
 
-def check_audio_file(path: Path, label: str, sample_rate: int = defaults.SAMPLE_RATE) -> str | None:
-    """Decode a bumper or sting fully; None when usable, else what is wrong with it."""
+def check_audio_file(
+    path: Path, label: str, sample_rate: int = defaults.SAMPLE_RATE, max_seconds: float = 120.0
+) -> str | None:
+    """Decode a bumper, sting or bed fully; None when usable, else what is wrong with it."""
     from . import ffmpeg
 
     try:
@@ -212,10 +234,8 @@ def check_audio_file(path: Path, label: str, sample_rate: int = defaults.SAMPLE_
     except AudioDecodeError as exc:
         return f"cannot decode '{label}' as audio ({exc.reason})"
     seconds = len(samples) / sample_rate
-    if seconds > MAX_BUMPER_S:
-        return (
-            f"'{label}' is {seconds:.0f} s long; a bumper or sting is at most {MAX_BUMPER_S:.0f} s"
-        )
+    if seconds > max_seconds:
+        return f"'{label}' is {seconds:.0f} s long; at most {max_seconds:.0f} s allowed here"
     if float(abs(samples).max()) < 1e-4:
         return f"'{label}' is silent"
     return None
@@ -231,6 +251,13 @@ class EpisodeInputs:
     voice: VoiceProfile
     fallback_voice: VoiceProfile | None
     voices: dict[str, VoiceProfile] = field(default_factory=dict)
+    profiles: tuple[DeliveryProfile, ...] = ()  # in delivery order; () = implicit programme
+
+    def delivery_profiles(self) -> list[DeliveryProfile]:
+        if self.profiles:
+            return list(self.profiles)
+        ep = self.episode
+        return [programme_profile(ep.target_lufs, ep.true_peak_dbtp)]
 
 
 def _episode_fields(
@@ -258,8 +285,122 @@ def _episode_fields(
             "true_peak_dbtp", *defaults.TRUE_PEAK_RANGE, defaults.TRUE_PEAK_DBTP
         ),
         "station": r.text("station", required=False, max_chars=100),
+        "crossfade_s": r.number("crossfade_s", 0.0, 3.0, 0.0),
+        "max_tempo": r.number("max_tempo", 1.0, MAX_TEMPO_LIMIT, 1.0),
     }
+    _slot_fields(r, values)
     return values, r
+
+
+def _slot_fields(r: FieldReader, values: dict[str, object]) -> None:
+    """slot, margin and fit: the programme must fit slot - margin (issue 3)."""
+    durations: dict[str, float | None] = {}
+    for key in ("slot", "margin"):
+        raw = r.data.get(key)
+        durations[key] = None if raw is None else parse_clock(raw)
+        if raw is not None and durations[key] is None:
+            r.problem(key, f"'{raw}' is not a duration; write mm:ss (e.g. 15:00) or seconds")
+    slot, margin = durations["slot"], durations["margin"] or 0.0
+    fit = r.choice("fit", ("max", "exact"), required=False)
+    if slot is not None and not 60 <= slot <= 6 * 3600:
+        r.problem("slot", f"{slot:g} s is out of range; allowed: 1:00 to 6:00:00")
+        slot = None
+    if slot is not None and margin >= slot:
+        r.problem("margin", "must be shorter than the slot")
+    if slot is None and (r.data.get("margin") is not None or fit is not None):
+        r.problem("slot", "missing; margin and fit need a slot")
+    if r.data.get("max_tempo") is not None and slot is None:
+        r.problem("max_tempo", "needs a slot: the tempo-up only serves to fit one")
+    values.update(slot_s=slot, margin_s=margin, fit=fit or "max")
+
+
+def _bed(r: FieldReader, project: Project) -> BedSettings | None:
+    data = r.mapping("bed")
+    if not data:
+        return None
+    b = FieldReader(data, r.file, r.problems)
+    before = len(r.problems)
+    unknown = [k for k in data if k not in BED_FIELDS]
+    for key in unknown:
+        r.problem(f"bed.{key}", f"unknown field; allowed fields: {', '.join(BED_FIELDS)}")
+    file_value = data.get("file")
+    resolved: Path | None = None
+    if not isinstance(file_value, str) or not file_value.strip():
+        r.problem("bed.file", "missing; the bed's audio file (inside voices/ or input/)")
+    else:
+        resolved, error = project.resolve_audio(file_value)
+        if error is None and resolved is not None:
+            error = check_audio_file(resolved, file_value, max_seconds=MAX_BED_S)
+        if error:
+            r.problem("bed.file", error)
+    under = data.get("under", "programme")
+    if under not in UNDER:
+        r.problem("bed.under", f"'{under}' is not allowed; allowed: {', '.join(UNDER)}")
+    numbers = {
+        "level_lu": (-40.0, -6.0, -14.0),
+        "duck_db": (0.0, 40.0, 12.0),
+        "attack_s": (0.0, 5.0, 0.4),
+        "release_s": (0.0, 10.0, 1.0),
+        "fade_s": (0.0, 10.0, 2.0),
+        "loop_crossfade_s": (0.0, 5.0, 1.0),
+    }
+    got: dict[str, float] = {}
+    for key, (lo, hi, default) in numbers.items():
+        value = b.number(key, lo, hi, default)
+        got[key] = default if value is None else value
+    for i in range(before, len(r.problems)):
+        p = r.problems[i]
+        if not p.field.startswith("bed."):
+            r.problems[i] = Problem(p.file, f"bed.{p.field}", p.message)
+    if len(r.problems) > before or resolved is None:
+        return None
+    return BedSettings(file=resolved, under=str(under), **got)
+
+
+def _deliverables(
+    r: FieldReader, project: Project, episode_id: str | None
+) -> tuple[DeliveryProfile, ...]:
+    raw = r.data.get("deliverables")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+        r.problem(
+            "deliverables", "expected a list of delivery profile names, e.g. [ebu-r128, shortwave]"
+        )
+        return ()
+    profiles, problems = load_profiles(project)
+    chosen: list[DeliveryProfile] = []
+    files: dict[str, str] = {}
+    for i, name in enumerate(raw):
+        if name in [p.name for p in chosen]:
+            r.problem(f"deliverables[{i}]", f"'{name}' is listed twice")
+            continue
+        if name == PROGRAMME:
+            r.problem(f"deliverables[{i}]", f"'{PROGRAMME}' is implicit: leave deliverables out")
+            continue
+        profile = profiles.get(name)
+        if profile is None:
+            own = project.show(profiles_dir(project) / f"{name}.yaml")
+            found = [p for p in problems if p.file == own]
+            if found:
+                r.problems.extend(found)
+                r.problem(f"deliverables[{i}]", f"profile '{name}' is invalid (see {own})")
+            else:
+                r.problem(
+                    f"deliverables[{i}]",
+                    f"unknown profile '{name}'; profiles: {', '.join(sorted(profiles))}",
+                )
+            continue
+        for fmt in profile.formats:
+            file_name = fmt.filename(episode_id or "episode", name)
+            if file_name in files:
+                r.problem(
+                    f"deliverables[{i}]",
+                    f"profile '{name}' writes {file_name}, as '{files[file_name]}' does",
+                )
+            files[file_name] = name
+        chosen.append(profile)
+    return tuple(chosen)
 
 
 def load_episode(path: Path, project: Project) -> EpisodeInputs:
@@ -325,6 +466,9 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
     if fallback is not None and voice is not None and fallback.name == voice.name:
         fallback = None
 
+    profiles = _deliverables(r, project, values["id"])  # type: ignore[arg-type]
+    bed = _bed(r, project)
+
     # bumpers and sting: inside the allowed folders, decodable, not silent
     audio: dict[str, Path | None] = {}
     for key in ("intro", "outro", "sting"):
@@ -357,8 +501,15 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         target_lufs=float(values["target_lufs"]),  # type: ignore[arg-type]
         true_peak_dbtp=float(values["true_peak_dbtp"]),  # type: ignore[arg-type]
         station=values["station"] if values["station"] else None,  # type: ignore[arg-type]
+        deliverables=tuple(p.name for p in profiles),
+        slot_s=values["slot_s"],  # type: ignore[arg-type]
+        margin_s=float(values["margin_s"]),  # type: ignore[arg-type]
+        fit=str(values["fit"]),
+        max_tempo=float(values["max_tempo"]),  # type: ignore[arg-type]
+        crossfade_s=float(values["crossfade_s"]),  # type: ignore[arg-type]
+        bed=bed,
     )
-    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices)
+    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices, profiles)
 
 
 def validate_project(project: Project) -> list[Problem]:

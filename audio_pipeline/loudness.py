@@ -47,7 +47,7 @@ TP_TAPS = TP_PHASES.shape[1]
 # An interpolated value is at most this many times the largest sample in its window.
 TP_BOUND = float(np.abs(TP_PHASES).sum(axis=1).max())
 # windows are read oldest sample first, so the taps are applied reversed: y[n] = sum h[k] x[n-k]
-_TP_MATRIX = TP_PHASES[:, ::-1].T.astype(np.float64)  # (12 taps, 4 phases)
+TP_MATRIX = TP_PHASES[:, ::-1].T.astype(np.float64)  # (12 taps, 4 phases)
 OVERSAMPLE_BELOW_HZ = 192_000  # from 192 kHz on the samples are the true peak (Annex 2)
 
 
@@ -60,10 +60,18 @@ def _frames(x: np.ndarray) -> np.ndarray:
     return x.reshape(-1, 1) if x.ndim == 1 else x
 
 
+def windows_touching(mask: np.ndarray, before: int, after: int) -> np.ndarray:
+    """Indices i (in range) with a True in mask[i - after .. i + before]: the mask dilated."""
+    counts = np.convolve(mask.astype(np.int32), np.ones(before + after + 1, dtype=np.int32))
+    # counts[k] sums mask[k - (before + after) .. k]; index i needs mask[i - after .. i + before]
+    dilated = counts[before : before + len(mask)] > 0
+    return np.flatnonzero(dilated)
+
+
 def interpolate_4x(x: np.ndarray) -> np.ndarray:
     """All four interpolated phases of a 1-D signal, preceded by silence: shape (n, 4)."""
     padded = np.concatenate([np.zeros(TP_TAPS - 1), x.astype(np.float64)])
-    return sliding_window_view(padded, TP_TAPS) @ _TP_MATRIX
+    return sliding_window_view(padded, TP_TAPS) @ TP_MATRIX
 
 
 class TruePeakMeter:
@@ -91,14 +99,14 @@ class TruePeakMeter:
         for c in range(x.shape[1]):
             xc = x[:, c]
             threshold = self.peak / TP_BOUND
-            loud = np.flatnonzero(np.abs(xc) > threshold)
-            if loud.size == 0:
+            loud = np.abs(xc) > threshold
+            if not loud.any():
                 continue
             # window ends n (n >= 11) whose window [n-11, n] holds a loud sample
-            ends = (loud[:, None] + np.arange(TP_TAPS)).reshape(-1)
-            ends = np.unique(ends[(ends >= TP_TAPS - 1) & (ends < len(xc))])
+            ends = windows_touching(loud, 0, TP_TAPS - 1)
+            ends = ends[ends >= TP_TAPS - 1]
             windows = sliding_window_view(xc, TP_TAPS)[ends - (TP_TAPS - 1)]
-            self.peak = max(self.peak, float(np.max(np.abs(windows @ _TP_MATRIX))))
+            self.peak = max(self.peak, float(np.max(np.abs(windows @ TP_MATRIX))))
         self._history = x[len(x) - (TP_TAPS - 1) :]
 
     def finish(self) -> float:

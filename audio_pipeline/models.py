@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .bed import BedSettings, BedTrack
 
 
 class Status(StrEnum):
@@ -77,6 +80,17 @@ class Episode:
     target_lufs: float = -23.0
     true_peak_dbtp: float = -1.0
     station: str | None = None
+    deliverables: tuple[str, ...] = ()  # delivery profile names; () = the implicit programme
+    slot_s: float | None = None
+    margin_s: float = 0.0
+    fit: str = "max"  # max | exact
+    max_tempo: float = 1.0
+    crossfade_s: float = 0.0
+    bed: BedSettings | None = None
+
+    @property
+    def target_length_s(self) -> float | None:
+        return None if self.slot_s is None else self.slot_s - self.margin_s
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,9 @@ class Segment:
     cached: bool | None = None
     text_sha256: str | None = None
     spoken_text: str | None = None
+    fade_in: int = 0  # equal-power fade-in over its overlap with the piece before
+    fade_out: int = 0  # equal-power fade-out over its overlap with the piece after
+    tempo: float = 1.0  # tempo-up applied to fit the slot (messages only)
 
     @property
     def end(self) -> int:
@@ -172,6 +189,7 @@ class Programme:
     length: int  # samples
     segments: tuple[Segment, ...]
     cues: tuple[Cue, ...]
+    bed: BedTrack | None = None
 
     @property
     def duration_s(self) -> float:
@@ -181,9 +199,18 @@ class Programme:
 @dataclass(frozen=True)
 class Deliverable:
     path: Path
-    format: str  # wav | mp3
+    format: str  # wav | mp3 | mp2
     sample_rate: int
     loudness: Loudness | None = None
+    profile: str = "programme"
+    target_lufs: float = -23.0
+    true_peak_ceiling_dbtp: float = -1.0
+    # (cue index, loudness of that cue in this file), for every message cue
+    cue_loudness: tuple[tuple[int, Loudness], ...] = ()
+    description: str = ""
+    # the programme starts this many samples into the file (a codec's delay, e.g. raw MP2):
+    # every cue of this file is at its programme position plus this
+    offset_samples: int = 0
 
 
 @dataclass

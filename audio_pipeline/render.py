@@ -1,23 +1,25 @@
 """The render: plain stage functions in one direction, assembled here.
 
-load_episode -> synthesize_all -> prepare_segments -> assemble -> master -> write_sidecars
--> publish. Files are touched only by the stages that own them; the staging folder is
-published only when every stage succeeded, so a failed render publishes nothing.
+load_episode -> synthesize_all -> plan_slot -> prepare_segments -> assemble (+ bed) -> deliver
+(every profile) -> write_sidecars -> publish. Files are touched only by the stages that own
+them; the staging folder is published only when every stage succeeded, so a failed render
+publishes nothing.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from . import __version__, cues, defaults, dsp, ffmpeg, wavfile
-from .assemble import assemble, message_segments
+from .assemble import assemble
+from .bed import BedSettings, BedTrack, make_loop
 from .cache import ClipCache
-from .deliver import DEFAULT_FORMATS, OutputFormat, master
+from .deliver import deliver
 from .engines import EngineSet, GttsSettings
 from .errors import RenderError
 from .inputs import EpisodeInputs, load_episode
@@ -26,6 +28,7 @@ from .models import Clip, Episode, Programme, RunReport, Segment, SegmentKind
 from .outputdir import Staging, episode_lock
 from .project import Project
 from .synthesis import ClipJob, load_clip, synthesize_all, text_sha256
+from .timing import Piece, SlotOverrun, plan_slot
 
 SR = defaults.SAMPLE_RATE
 
@@ -52,9 +55,12 @@ class QuietReporter:
 @dataclass(frozen=True)
 class RenderSettings:
     strict: bool = False
-    concurrency: int = 2  # clip workers; espeak serializes on its lock, gTTS runs in parallel
+    concurrency: int = 2  # clip workers; espeak runs on every core, gTTS within its rate cap
     gtts: GttsSettings = field(default_factory=GttsSettings)
-    formats: tuple[OutputFormat, ...] = DEFAULT_FORMATS
+
+
+class SlotOverrunError(RenderError):
+    """The programme does not fit its slot; the message carries the whole report."""
 
 
 def _normalized_segment(
@@ -65,7 +71,7 @@ def _normalized_segment(
     episode: Episode,
     **meta: object,
 ) -> Segment:
-    """Normalize one piece to the episode's target and ceiling, stage it, measure it."""
+    """Normalize one piece to the episode's speech reference and ceiling, stage, measure it."""
     try:
         y = dsp.normalize(samples, SR, episode.target_lufs, episode.true_peak_dbtp)
     except ValueError as exc:
@@ -83,26 +89,70 @@ def _normalized_segment(
     )
 
 
-def prepare_segments(
-    inputs: EpisodeInputs, clips: list[Clip], work: Path
-) -> tuple[Segment, list[Segment], Segment, Segment | None]:
-    """Stage: decode bumpers, load clips, normalize every piece (loudness-matched)."""
+@dataclass(frozen=True)
+class Pieces:
+    intro: np.ndarray
+    outro: np.ndarray
+    sting: np.ndarray | None
+
+
+def decode_bumpers(inputs: EpisodeInputs) -> Pieces:
     episode = inputs.episode
 
-    def bumper(path: Path, kind: SegmentKind) -> Segment:
-        samples = ffmpeg.decode(path, label=inputs.project.show(path), sample_rate=SR)
-        return _normalized_segment(samples, kind, work, kind.value, episode)
+    def load(path: Path) -> np.ndarray:
+        return ffmpeg.decode(path, label=inputs.project.show(path), sample_rate=SR)
 
-    intro = bumper(episode.intro, SegmentKind.INTRO)
-    outro = bumper(episode.outro, SegmentKind.OUTRO)
-    sting = bumper(episode.sting, SegmentKind.STING) if episode.sting else None
+    return Pieces(
+        load(episode.intro), load(episode.outro), load(episode.sting) if episode.sting else None
+    )
+
+
+def plan_tempo(inputs: EpisodeInputs, clips: list[Clip], pieces: Pieces) -> float:
+    """Stage: the tempo-up that makes the episode fit its slot (1.0 = none, or no slot)."""
+    episode = inputs.episode
+    if episode.target_length_s is None:
+        return 1.0
+    try:
+        plan = plan_slot(
+            Piece(SegmentKind.INTRO, len(pieces.intro), "intro"),
+            [Piece(SegmentKind.MESSAGE, round(c.duration_s * SR), c.message_id) for c in clips],
+            Piece(SegmentKind.OUTRO, len(pieces.outro), "outro"),
+            Piece(SegmentKind.STING, len(pieces.sting), "sting")
+            if pieces.sting is not None
+            else None,
+            target=round(episode.target_length_s * SR),
+            max_tempo=episode.max_tempo,
+            sample_rate=SR,
+            gap=round(episode.gap_s * SR),
+            sting_pad=round(defaults.STING_PAD_S * SR),
+            crossfade=round(episode.crossfade_s * SR),
+        )
+    except SlotOverrun as exc:
+        raise SlotOverrunError("\n".join(exc.lines)) from exc
+    return plan.tempo
+
+
+def prepare_segments(
+    inputs: EpisodeInputs, clips: list[Clip], pieces: Pieces, work: Path, tempo: float = 1.0
+) -> tuple[Segment, list[Segment], Segment, Segment | None]:
+    """Stage: normalize every piece to the speech reference (bumpers loudness-matched), with
+    the slot's tempo-up applied to the messages."""
+    episode = inputs.episode
+    intro = _normalized_segment(pieces.intro, SegmentKind.INTRO, work, "intro", episode)
+    outro = _normalized_segment(pieces.outro, SegmentKind.OUTRO, work, "outro", episode)
+    sting = (
+        _normalized_segment(pieces.sting, SegmentKind.STING, work, "sting", episode)
+        if pieces.sting is not None
+        else None
+    )
     by_id = {m.id: m for m in inputs.messages}
     messages = []
     for clip in clips:
         message = by_id[clip.message_id]
+        audio = ffmpeg.change_tempo(load_clip(clip), SR, tempo)
         messages.append(
             _normalized_segment(
-                load_clip(clip),
+                audio,
                 SegmentKind.MESSAGE,
                 work,
                 f"message-{clip.message_id}",
@@ -115,18 +165,56 @@ def prepare_segments(
                 cached=clip.cached,
                 text_sha256=text_sha256(message.text),
                 spoken_text=clip.spoken_text,
+                tempo=tempo,
             )
         )
     return intro, messages, outro, sting
 
 
+def build_bed(
+    settings: BedSettings, programme: Programme, episode: Episode, label: str
+) -> BedTrack:
+    """Stage: the bed normalized under the speech reference, looped, placed and ducked."""
+    raw = ffmpeg.decode(settings.file, label=label, sample_rate=SR)
+    try:
+        level = dsp.normalize(
+            raw, SR, episode.target_lufs + settings.level_lu, episode.true_peak_dbtp
+        )
+    except ValueError as exc:
+        raise RenderError(f"{label}: {exc}") from exc
+    head, loop = make_loop(level, round(settings.loop_crossfade_s * SR))
+    segments = programme.segments
+    if settings.under == "bumpers":
+        spans = tuple(
+            (s.start, s.end) for s in segments if s.kind in (SegmentKind.INTRO, SegmentKind.OUTRO)
+        )
+        ducks: tuple[tuple[int, int], ...] = ()
+    else:
+        spans = ((0, programme.length),)
+        ducks = tuple((s.start, s.end) for s in segments)
+    return BedTrack(
+        head=head,
+        loop=loop,
+        spans=spans,
+        ducks=ducks,
+        duck_db=settings.duck_db,
+        attack=round(settings.attack_s * SR),
+        release=round(settings.release_s * SR),
+        fade=round(settings.fade_s * SR),
+    )
+
+
 def write_sidecars(
-    folder: Path, programme: Programme, episode: Episode, document: dict[str, object]
+    folder: Path,
+    programme: Programme,
+    episode: Episode,
+    document: dict[str, object],
+    audio_file: str,
 ) -> None:
     (folder / "cues.json").write_text(cues.cues_json(document), "utf-8")
     performer = episode.station or defaults.STATION
     (folder / f"{episode.id}.cue").write_text(
-        cues.cue_sheet(programme, f"{episode.id}.wav", performer=performer), "utf-8"
+        cues.cue_sheet(programme, audio_file, performer=performer), "utf-8"
     )
     (folder / f"{episode.id}.labels.txt").write_text(cues.audacity_labels(programme), "utf-8")
 
@@ -143,6 +231,7 @@ def render_episode(
     started = time.monotonic()
     inputs = load_episode(episode_path, project)
     episode = inputs.episode
+    profiles = inputs.delivery_profiles()
     report = RunReport(episode_id=episode.id)
     engines = EngineSet(settings.gtts)
     cache = ClipCache(project.cache_dir)
@@ -175,46 +264,64 @@ def render_episode(
         report.clips_synthesized = report.clips_total - report.clips_cached
 
         reporter.stage("normalizing", total=len(clips) + 2)
-        intro, messages, outro, sting = prepare_segments(inputs, clips, staging.work)
-        programme = assemble(
-            episode.id, episode.title, intro, messages, outro, gap_s=episode.gap_s, sting=sting
-        )
+        pieces = decode_bumpers(inputs)
+        tempo = plan_tempo(inputs, clips, pieces)
+        if tempo != 1.0:
+            reporter.warn(f"messages sped up {tempo:.3f}x (pitch kept) to fit the slot")
+            report.warnings.append(f"tempo-up {tempo:.3f}x to fit the slot")
+        intro, messages, outro, sting = prepare_segments(inputs, clips, pieces, staging.work, tempo)
+        target = episode.target_length_s
+        fill_to = round(target * SR) if target is not None and episode.fit == "exact" else None
+        try:
+            programme = assemble(
+                episode.id,
+                episode.title,
+                intro,
+                messages,
+                outro,
+                gap_s=episode.gap_s,
+                sting=sting,
+                crossfade_s=episode.crossfade_s,
+                fill_to=fill_to,
+            )
+        except ValueError as exc:  # rounding of the tempo-up left it a hair too long
+            raise SlotOverrunError(
+                f"programme does not fit its slot after tempo-up: {exc}"
+            ) from exc
+        if target is not None and programme.length > round(target * SR):
+            raise SlotOverrunError(
+                f"programme is {programme.duration_s:.3f} s, longer than its target {target:.3f} s"
+            )
+        if episode.bed is not None:
+            label = project.show(episode.bed.file)
+            programme = replace(programme, bed=build_bed(episode.bed, programme, episode, label))
+
         reporter.stage("mastering")
-        result = master(
+        deliverables = deliver(
             programme,
             staging.path,
             episode.id,
-            target_lufs=episode.target_lufs,
-            ceiling_dbtp=episode.true_peak_dbtp,
-            formats=settings.formats,
+            profiles,
+            reference_db=episode.target_lufs,
             clips_dir=staging.path / "clips",
-            clip_segments=message_segments(programme),
         )
-        off = abs(result.loudness.integrated_lufs - episode.target_lufs)
-        if off > defaults.PROGRAMME_TOLERANCE_LU:
-            raise RenderError(
-                f"programme loudness {result.loudness.integrated_lufs:.2f} LUFS is {off:.2f} LU "
-                f"from the target {episode.target_lufs} LUFS "
-                f"(allowed: {defaults.PROGRAMME_TOLERANCE_LU} LU)"
-            )
+        primary = deliverables[0]
+        assert primary.loudness is not None
         document = cues.cues_document(
             programme,
-            target_lufs=episode.target_lufs,
-            ceiling_dbtp=episode.true_peak_dbtp,
-            loudness=result.loudness,
-            deliverables=result.deliverables,
+            target_lufs=profiles[0].target_lufs,
+            ceiling_dbtp=profiles[0].true_peak_dbtp,
+            loudness=primary.loudness,
+            deliverables=deliverables,
             tool_version=__version__,
         )
-        write_sidecars(staging.path, programme, episode, document)
+        write_sidecars(staging.path, programme, episode, document, primary.path.name)
         reporter.stage("publishing")
         final = staging.publish()
 
     report.output_dir = final
     report.programme = programme
-    report.programme_loudness = result.loudness
-    report.deliverables = [
-        type(d)(final / d.path.name, d.format, d.sample_rate, d.loudness)
-        for d in result.deliverables
-    ]
+    report.programme_loudness = primary.loudness
+    report.deliverables = [replace(d, path=final / d.path.name) for d in deliverables]
     report.elapsed_s = time.monotonic() - started
     return report

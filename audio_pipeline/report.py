@@ -150,6 +150,7 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
     for d in report.deliverables:
         assert d.loudness is not None
         out.print(
-            f"  {d.path.name}: {d.sample_rate} Hz, {loudness_line(d.loudness)}", highlight=False
+            f"  {d.path.name} ({d.profile}: {d.description}): {loudness_line(d.loudness)}",
+            highlight=False,
         )
     out.print(f"written: {show_path}/ in {report.elapsed_s:.1f} s", highlight=False)

@@ -1,7 +1,10 @@
-"""Generate the station bumpers in voices/bumpers/ (no third-party audio).
+"""Generate the station bumpers in voices/bumpers/ and the music bed in voices/beds/
+(no third-party audio).
 
 Each bumper is a synthesized chime (bell partials with exponential decay) and a spoken station
-line from the offline espeak-ng voice. Deterministic: running it again gives the same files.
+line from the offline espeak-ng voice. The bed is a soft synthesized pad (a slow I-vi-IV-V
+progression of detuned sines), written at 24 kHz: it has nothing above 2 kHz. Deterministic:
+running it again gives the same files.
 
     .venv/bin/python scripts/make_bumpers.py
 """
@@ -59,6 +62,28 @@ def write(name: str, pieces: list[np.ndarray]) -> None:
     print(f"{OUT / name}.wav: {len(audio) / SR:.2f} s")
 
 
+BED_RATE = 24_000
+
+
+def pad(seconds_per_chord: float = 3.0) -> np.ndarray:
+    """A soft pad: I-vi-IV-V in C, each chord's notes as slightly detuned sine pairs."""
+    chords = (
+        (261.63, 329.63, 392.00),
+        (220.00, 261.63, 329.63),
+        (174.61, 220.00, 261.63),
+        (196.00, 246.94, 293.66),
+    )
+    n = round(seconds_per_chord * BED_RATE)
+    t = np.arange(n) / BED_RATE
+    swell = np.sin(np.pi * t / seconds_per_chord) ** 0.5  # each chord swells in and out
+    parts = []
+    for chord in chords:
+        tone = sum(np.sin(2 * math.pi * f * t) + np.sin(2 * math.pi * f * 1.003 * t) for f in chord)
+        parts.append(tone * swell)
+    out = np.concatenate(parts)
+    return (0.4 * out / np.max(np.abs(out))).astype(np.float32)
+
+
 def main() -> None:
     g5, c6, e6 = 783.99, 1046.50, 1318.51
     station = defaults.STATION
@@ -81,6 +106,11 @@ def main() -> None:
         ],
     )
     write("sting", [chime([c6, e6], 0.18, 0.9)])
+    beds = OUT.parent / "beds"
+    beds.mkdir(exist_ok=True)
+    bed = pad()
+    wavfile.write(beds / "soft-pad.wav", bed, BED_RATE, "pcm16")
+    print(f"{beds / 'soft-pad.wav'}: {len(bed) / BED_RATE:.2f} s")
 
 
 if __name__ == "__main__":

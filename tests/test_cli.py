@@ -64,7 +64,7 @@ def test_validate_ok(cli_project: Project) -> None:
     )
     result = invoke("validate")
     assert result.exit_code == 0 and result.stdout.startswith(
-        "ok: 9 messages, 2 voices, 2 episodes"
+        "ok: 9 messages, 2 voices, 3 episodes"
     )
 
 

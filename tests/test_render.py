@@ -16,6 +16,7 @@ import responses
 from audio_pipeline import deliver, ffmpeg, wavfile
 from audio_pipeline.errors import OutputError, RenderError
 from audio_pipeline.outputdir import episode_lock
+from audio_pipeline.profiles import OutputFormat
 from audio_pipeline.project import Project
 from audio_pipeline.render import render_episode
 
@@ -186,11 +187,11 @@ def test_failed_render_leaves_the_previous_output_untouched(
     assert out is not None
     before = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
 
-    def broken_master(*args: object, **kwargs: object) -> None:
+    def broken_deliver(*args: object, **kwargs: object) -> None:
         (Path(str(args[1])) / f"{EPISODE_ID}.wav").write_bytes(b"half a file")
         raise RenderError("simulated encoder crash")
 
-    monkeypatch.setattr("audio_pipeline.render.master", broken_master)
+    monkeypatch.setattr("audio_pipeline.render.deliver", broken_deliver)
     with pytest.raises(RenderError, match="simulated"):
         render_episode(warm_project, episode)
     after = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
@@ -225,11 +226,13 @@ def test_fallback_is_recorded_in_report_and_cues(warm_project: Project) -> None:
     }
 
 
-def test_encoder_gain_is_measured_on_programme_audio() -> None:
-    # LAME CBR returns speech ~0.4 dB quiet; the calibration must see it and compensate
+def test_codec_calibration_measures_level_and_delay() -> None:
+    # LAME CBR returns speech ~0.4 dB quiet and hides its delay in the LAME header; raw MP2
+    # decodes 481 samples late (the layer II filterbank): both must be measured
     t = np.arange(SR * 4) / SR
-    speech = (0.1 * np.sin(2 * np.pi * 200 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(
-        np.float32
-    )
-    gain = deliver.encoder_gain_db(deliver.OutputFormat("mp3"), speech)
-    assert 0.0 < gain < 1.0
+    carrier = np.sin(2 * np.pi * 200 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    speech = (0.1 * carrier).astype(np.float32)
+    mp3 = deliver.calibrate_codec(OutputFormat("mp3"), speech, -1.0)
+    assert 0.0 < mp3.codec_gain_db < 1.0 and mp3.delay == 0
+    mp2 = deliver.calibrate_codec(OutputFormat("mp2"), speech, -1.0)
+    assert mp2.delay == 481
