@@ -13,6 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from .text.lexicon import EMPTY as EMPTY_LEXICON
+from .text.lexicon import Lexicon
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -59,6 +62,8 @@ class VoiceProfile:
     paragraph_pause_s: float = 0.9
     fallback_voice: str | None = None
     description: str | None = None
+    # voices/lexicon.yaml merged with voices/<name>.lexicon.yaml (issue 5)
+    lexicon: Lexicon = EMPTY_LEXICON
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class Script:
 
     message_id: str
     sentences: tuple[Sentence, ...]
+    # (written, spoken) lexicon entries the normalization applied: part of the cache key
+    lexicon_used: tuple[tuple[str, str], ...] = ()
 
     @property
     def spoken_text(self) -> str:
