@@ -170,7 +170,7 @@ def preview(
         out.print(f"duration: {fmt_duration(result.duration_s)}")
         out.print(f"loudness: {loudness_line(result.loudness)}")
         for warning in result.warnings:
-            err.print(f"warning: {describe(warning)}")
+            err.print(f"warning: {describe(warning)}", markup=False)
         out.print("text sent to the engine:")
         for line in result.spoken_text.splitlines():
             out.print(f"  {line}")
@@ -191,7 +191,7 @@ def validate(
         if episode_file is not None:
             inputs = load_episode(episode_file, project)
             for warning in message_warnings(project, inputs.messages, inputs.voice.lexicon):
-                err.print(f"warning: {warning}")
+                err.print(f"warning: {warning}", markup=False)
             ep = inputs.episode
             fallback = f", fallback {ep.fallback_voice}" if ep.fallback_voice else ""
             out.print(
@@ -203,7 +203,7 @@ def validate(
         messages = load_messages(project).messages
         lexicon, _ = load_global_lexicon(project)
         for warning in message_warnings(project, messages.values(), lexicon or EMPTY_LEXICON):
-            err.print(f"warning: {warning}")
+            err.print(f"warning: {warning}", markup=False)
         problems = validate_project(project)
         if problems:
             raise InputError(problems)
@@ -250,13 +250,13 @@ def normalize_text(
             raise InputError(problems)
         if text is not None:
             for warning in review_warnings(text, lexicon):
-                err.print(f"warning: {describe(warning)}")
+                err.print(f"warning: {describe(warning)}", markup=False)
             out.print(normalize(text, lexicon).text, markup=False)
             return
         for number, line in enumerate(sys.stdin, start=1):
             line = line.rstrip("\n")
             for warning in review_warnings(line, lexicon):
-                err.print(f"warning: line {number}: {describe(warning)}")
+                err.print(f"warning: line {number}: {describe(warning)}", markup=False)
             sys.stdout.write(normalize(line, lexicon).text + "\n")
             sys.stdout.flush()
 

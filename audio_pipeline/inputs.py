@@ -354,17 +354,18 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
             project.show(project.voices_dir / GLOBAL_FILE),
         }
 
-    voice_files = set().union(*(files_of(v) for v in (voice_name, fallback_name) if v))
-    problems += [p for p in voice_problems if p.file in voice_files]
     known = ", ".join(sorted(voices)) or "none"
+    broken_files = {p.file for p in voice_problems}
     voice = voices.get(str(voice_name)) if voice_name else None
-    if voice_name and voice is None and not files_of(voice_name) & {p.file for p in voice_problems}:
+    if voice_name and voice is None and not files_of(voice_name) & broken_files:
         r.problem("voice", f"unknown voice '{voice_name}'; voices in voices/: {known}")
     if fallback_name is None and voice is not None:
         fallback_name = voice.fallback_voice  # the profile's own fallback, if the episode has none
     fallback = voices.get(str(fallback_name)) if fallback_name else None
-    if fallback_name and fallback is None:
+    if fallback_name and fallback is None and not files_of(fallback_name) & broken_files:
         r.problem("fallback_voice", f"unknown voice '{fallback_name}'; voices in voices/: {known}")
+    voice_files = set().union(*(files_of(v) for v in (voice_name, fallback_name) if v))
+    problems += [p for p in voice_problems if p.file in voice_files]
     if fallback is not None and voice is not None and fallback.name == voice.name:
         fallback = None
 

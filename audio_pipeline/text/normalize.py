@@ -232,12 +232,10 @@ def _locate(text: str, warnings: list[TextWarning]) -> list[TextWarning]:
 def review_warnings(text: str, lexicon: Lexicon = EMPTY) -> list[TextWarning]:
     """Everything the reviewer should see for one message: the listener checks (identifying
     details, vocabulary) and what the spoken script does (addresses left out, words spelled
-    out). An address already flagged as identifying is not reported twice."""
+    out). Text already flagged as identifying (an address, a name) is not reported twice."""
     checks = listener_checks(text)
-    flagged = {w.excerpt for w in checks if w.kind == "identifying"}
+    flagged = [range(w.start, w.start + len(w.excerpt)) for w in checks if w.kind == "identifying"]
     speech = [
-        w
-        for w in normalize(text, lexicon).warnings
-        if not (w.rule.endswith("-removed") and w.excerpt in flagged)
+        w for w in normalize(text, lexicon).warnings if not any(w.start in span for span in flagged)
     ]
     return sorted([*checks, *speech], key=lambda w: (w.start, w.kind))

@@ -210,7 +210,17 @@ def _expression_parts(m: re.Match[str], counter: str | None) -> str:
     return f"{prefix} {spoken}" if prefix else spoken
 
 
+# 9시~12시, 100원~200원: the counter written twice is read like 9~12시
+_SAME_COUNTER_RANGE = re.compile(
+    rf"(?<!\d)(\d+(?:,\d{{3}})*)\s?({_COUNTER_RE})(\s*[~∼〜～]\s*)(\d+(?:,\d{{3}})*)\s?\2"
+)
+# 3:1 that is no clock time (and no Bible verse, read before this): a ratio or a score
+_RATIO = re.compile(r"(?<![\d:])(\d+)\s?:\s?(\d+)(?![\d:])")
+
+
 def read_amounts(text: str) -> str:
+    text = _SAME_COUNTER_RANGE.sub(lambda m: f"{m[1]}{m[3]}{m[4]}{m[2]}", text)
+    text = _RATIO.sub(lambda m: f"{sino(int(m[1]))} 대 {sino(int(m[2]))}", text)
     return _EXPRESSION.sub(_expression, text)
 
 
