@@ -20,11 +20,21 @@ from rich.table import Table
 from . import __version__
 from .cache import ClipCache
 from .engines import ENGINES, EngineSet
-from .errors import EXIT_INVALID_INPUT, EXIT_RENDER_FAILED, InputError, PipelineError
-from .inputs import load_episode, load_messages, load_voices, validate_project
+from .errors import EXIT_INVALID_INPUT, EXIT_RENDER_FAILED, InputError, PipelineError, Problem
+from .inputs import (
+    load_episode,
+    load_global_lexicon,
+    load_messages,
+    load_voices,
+    message_warnings,
+    validate_project,
+)
 from .project import Project
 from .render import RenderSettings, render_episode
 from .report import ConsoleReporter, fmt_duration, loudness_line, summary
+from .text.checks import describe
+from .text.lexicon import EMPTY as EMPTY_LEXICON
+from .text.normalize import normalize, review_warnings
 
 app = typer.Typer(
     help="Render broadcast-ready radio programmes from approved Korean messages.",
@@ -159,6 +169,8 @@ def preview(
         )
         out.print(f"duration: {fmt_duration(result.duration_s)}")
         out.print(f"loudness: {loudness_line(result.loudness)}")
+        for warning in result.warnings:
+            err.print(f"warning: {describe(warning)}", markup=False)
         out.print("text sent to the engine:")
         for line in result.spoken_text.splitlines():
             out.print(f"  {line}")
@@ -170,11 +182,16 @@ def validate(
         Path | None, typer.Argument(help="Episode YAML; without it, every file of the project.")
     ] = None,
 ) -> None:
-    """Check inputs without rendering: every problem, one line each (exit 2 if any)."""
+    """Check inputs without rendering: every problem, one line each (exit 2 if any).
+
+    Listener checks (identifying details, loanwords) and what the spoken script does with
+    each message are printed as warnings; they never change the exit code."""
     with errors_to_exit_codes():
         project = project_for(episode_file)
         if episode_file is not None:
             inputs = load_episode(episode_file, project)
+            for warning in message_warnings(project, inputs.messages, inputs.voice.lexicon):
+                err.print(f"warning: {warning}", markup=False)
             ep = inputs.episode
             fallback = f", fallback {ep.fallback_voice}" if ep.fallback_voice else ""
             out.print(
@@ -183,13 +200,65 @@ def validate(
                 f"messages, voice {ep.voice}{fallback}"
             )
             return
+        messages = load_messages(project).messages
+        lexicon, _ = load_global_lexicon(project)
+        for warning in message_warnings(project, messages.values(), lexicon or EMPTY_LEXICON):
+            err.print(f"warning: {warning}", markup=False)
         problems = validate_project(project)
         if problems:
             raise InputError(problems)
-        messages = load_messages(project).messages
         voices, _ = load_voices(project)
         episodes = list(project.episodes_dir.glob("*.yaml"))
         out.print(f"ok: {len(messages)} messages, {len(voices)} voices, {len(episodes)} episodes")
+
+
+@app.command("normalize-text")
+def normalize_text(
+    text: Annotated[
+        str | None,
+        typer.Argument(help="Korean text; without it, standard input is read line by line."),
+    ] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option("--voice", help="Add this voice's lexicon (voices/<voice>.lexicon.yaml)."),
+    ] = None,
+) -> None:
+    """Print the spoken script: the text as the engine will receive it.
+
+    Numbers, dates, money, Bible references, the pronunciation lexicon, Latin-script words,
+    symbols and pauses are applied; warnings (spelled-out words, removed addresses, listener
+    checks) go to stderr. Without TEXT, each line of standard input gives one line of output."""
+    with errors_to_exit_codes():
+        project = project_for()
+        lexicon, problems = load_global_lexicon(project)
+        if voice is not None:
+            profiles, voice_problems = load_voices(project)
+            if voice not in profiles:
+                shown = project.show(project.voices_dir / f"{voice}.yaml")
+                raise InputError(
+                    [p for p in voice_problems if p.file == shown]
+                    or [
+                        Problem(
+                            shown,
+                            "",
+                            f"unknown voice '{voice}'; voices: {', '.join(sorted(profiles))}",
+                        )
+                    ]
+                )
+            lexicon = profiles[voice].lexicon
+        if problems or lexicon is None:
+            raise InputError(problems)
+        if text is not None:
+            for warning in review_warnings(text, lexicon):
+                err.print(f"warning: {describe(warning)}", markup=False)
+            out.print(normalize(text, lexicon).text, markup=False)
+            return
+        for number, line in enumerate(sys.stdin, start=1):
+            line = line.rstrip("\n")
+            for warning in review_warnings(line, lexicon):
+                err.print(f"warning: line {number}: {describe(warning)}", markup=False)
+            sys.stdout.write(normalize(line, lexicon).text + "\n")
+            sys.stdout.flush()
 
 
 @app.command()

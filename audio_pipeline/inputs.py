@@ -8,6 +8,7 @@ as ffmpeg-normalize does for its batches. Nothing is written while validating.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,17 @@ from .fields import FieldReader
 from .models import Episode, Message, Status, VoiceProfile
 from .profiles import PROGRAMME, DeliveryProfile, load_profiles, profiles_dir, programme_profile
 from .project import Project
+from .text.checks import describe
+from .text.lexicon import (
+    EMPTY,
+    GLOBAL_FILE,
+    VOICE_SUFFIX,
+    Lexicon,
+    is_lexicon_file,
+    load_lexicon,
+    voice_lexicon_path,
+)
+from .text.normalize import review_warnings
 from .timing import MAX_TEMPO_LIMIT, parse_clock
 from .yamlio import load_yaml_mapping
 
@@ -169,7 +181,17 @@ def load_messages(project: Project) -> MessageIndex:
     return MessageIndex(messages, problems, duplicates)
 
 
-def load_voice(path: Path, project: Project) -> tuple[VoiceProfile | None, list[Problem]]:
+def load_global_lexicon(project: Project) -> tuple[Lexicon | None, list[Problem]]:
+    """voices/lexicon.yaml (none is an empty lexicon); None when the file is invalid."""
+    lexicon, problems = load_lexicon(project.voices_dir / GLOBAL_FILE, root=project.root)
+    return (None if problems else lexicon), problems
+
+
+def load_voice(
+    path: Path, project: Project, global_lexicon: Lexicon | None = EMPTY
+) -> tuple[VoiceProfile | None, list[Problem]]:
+    """A voice profile with its lexicon: `global_lexicon` merged with <name>.lexicon.yaml.
+    A voice whose lexicon is invalid (or whose global lexicon is, None) is not usable."""
     data, problems = load_yaml_mapping(path, root=project.root)
     if data is None:
         return None, problems
@@ -191,7 +213,11 @@ def load_voice(path: Path, project: Project) -> tuple[VoiceProfile | None, list[
     )
     fallback = r.ident("fallback_voice", required=False)
     description = r.text("description", required=False)
-    if problems or engine is None:
+    own_lexicon, lexicon_problems = load_lexicon(
+        voice_lexicon_path(project.voices_dir, path.stem), root=project.root
+    )
+    problems += lexicon_problems
+    if problems or engine is None or global_lexicon is None:
         return None, problems
     assert tempo is not None and trim is not None
     assert sentence_pause is not None and paragraph_pause is not None
@@ -207,19 +233,34 @@ def load_voice(path: Path, project: Project) -> tuple[VoiceProfile | None, list[
             paragraph_pause_s=paragraph_pause,
             fallback_voice=fallback,
             description=description,
+            lexicon=global_lexicon.merged(own_lexicon),
         ),
         problems,
     )
 
 
 def load_voices(project: Project) -> tuple[dict[str, VoiceProfile], list[Problem]]:
+    """Every voice profile in voices/ (lexicon files beside them are not voices)."""
+    global_lexicon, problems = load_global_lexicon(project)
     voices: dict[str, VoiceProfile] = {}
-    problems: list[Problem] = []
     for path in sorted(project.voices_dir.glob("*.yaml")):
-        voice, found = load_voice(path, project)
+        if is_lexicon_file(path):
+            continue
+        voice, found = load_voice(path, project, global_lexicon)
         problems += found
         if voice is not None:
             voices[voice.name] = voice
+    for path in sorted(project.voices_dir.glob(f"*{VOICE_SUFFIX}")):
+        name = path.name.removesuffix(VOICE_SUFFIX)
+        if not (project.voices_dir / f"{name}.yaml").is_file():
+            problems.append(
+                Problem(
+                    project.show(path),
+                    "",
+                    f"no voice profile voices/{name}.yaml for this lexicon; name it "
+                    f"<voice>{VOICE_SUFFIX} after a voice, or lexicon.yaml for every voice",
+                )
+            )
     return voices, problems
 
 
@@ -445,24 +486,27 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
     # voices: the episode's voice and fallback must exist and be valid
     voice_name = values["voice"]
     fallback_name = values["fallback_voice"]
-    voice_files = {
-        project.show(project.voices_dir / f"{v}.yaml") for v in (voice_name, fallback_name) if v
-    }
-    problems += [p for p in voice_problems if p.file in voice_files]
+
+    def files_of(name: object) -> set[str]:
+        """A voice's profile and the lexicon files it is made with."""
+        return {
+            project.show(project.voices_dir / f"{name}.yaml"),
+            project.show(voice_lexicon_path(project.voices_dir, str(name))),
+            project.show(project.voices_dir / GLOBAL_FILE),
+        }
+
     known = ", ".join(sorted(voices)) or "none"
+    broken_files = {p.file for p in voice_problems}
     voice = voices.get(str(voice_name)) if voice_name else None
-    if (
-        voice_name
-        and voice is None
-        and project.show(project.voices_dir / f"{voice_name}.yaml")
-        not in {p.file for p in voice_problems}
-    ):
+    if voice_name and voice is None and not files_of(voice_name) & broken_files:
         r.problem("voice", f"unknown voice '{voice_name}'; voices in voices/: {known}")
     if fallback_name is None and voice is not None:
         fallback_name = voice.fallback_voice  # the profile's own fallback, if the episode has none
     fallback = voices.get(str(fallback_name)) if fallback_name else None
-    if fallback_name and fallback is None:
+    if fallback_name and fallback is None and not files_of(fallback_name) & broken_files:
         r.problem("fallback_voice", f"unknown voice '{fallback_name}'; voices in voices/: {known}")
+    voice_files = set().union(*(files_of(v) for v in (voice_name, fallback_name) if v))
+    problems += [p for p in voice_problems if p.file in voice_files]
     if fallback is not None and voice is not None and fallback.name == voice.name:
         fallback = None
 
@@ -528,3 +572,15 @@ def validate_project(project: Project) -> list[Problem]:
                     seen.add((p.file, p.field, p.message))
                     problems.append(p)
     return problems
+
+
+def message_warnings(
+    project: Project, messages: Iterable[Message], lexicon: Lexicon = EMPTY
+) -> list[Problem]:
+    """Listener checks and what the spoken script does, per message text: warnings for the
+    editor, never errors (they do not change an exit code)."""
+    return [
+        Problem(project.show(m.source), "text", describe(w))
+        for m in messages
+        for w in review_warnings(m.text, lexicon)
+    ]

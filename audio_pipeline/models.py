@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .bed import BedSettings, BedTrack
 
+from .text.lexicon import EMPTY as EMPTY_LEXICON
+from .text.lexicon import Lexicon
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -62,6 +65,8 @@ class VoiceProfile:
     paragraph_pause_s: float = 0.9
     fallback_voice: str | None = None
     description: str | None = None
+    # voices/lexicon.yaml merged with voices/<name>.lexicon.yaml (issue 5)
+    lexicon: Lexicon = EMPTY_LEXICON
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class Script:
 
     message_id: str
     sentences: tuple[Sentence, ...]
+    # (written, spoken) lexicon entries the normalization applied: part of the cache key
+    lexicon_used: tuple[tuple[str, str], ...] = ()
 
     @property
     def spoken_text(self) -> str:

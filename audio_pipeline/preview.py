@@ -23,6 +23,8 @@ from .models import Loudness, Status
 from .project import Project
 from .render import RenderSettings
 from .synthesis import ClipJob, load_clip, synthesize_clip
+from .text.checks import TextWarning
+from .text.normalize import review_warnings
 
 DEFAULT_PREVIEW_VOICE = "ko-google"
 
@@ -38,6 +40,8 @@ class PreviewResult:
     duration_s: float
     loudness: Loudness
     spoken_text: str
+    # listener checks and what the spoken script did (spelled-out words, removed addresses)
+    warnings: tuple[TextWarning, ...] = ()
 
 
 def preview_message(
@@ -127,4 +131,5 @@ def preview_message(
         duration_s=len(y) / defaults.SAMPLE_RATE,
         loudness=measure(y, defaults.SAMPLE_RATE),
         spoken_text=clip.spoken_text,
+        warnings=tuple(review_warnings(message.text, voices[clip.voice].lexicon)),
     )

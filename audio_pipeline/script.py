@@ -1,13 +1,17 @@
 """The spoken script: the exact text each engine receives for a message, with its pauses.
 
-The approved text in input/messages is never changed; the script is derived from it, shown to
-the reviewer (`preview`), stored in cues, and hashed into the clip's cache key.
+The approved text in input/messages is never changed; the script is derived from it
+(normalized for speech: numbers, Bible references, lexicon, symbols; text/normalize.py), then
+split into engine-sized sentences. It is shown to the reviewer (`preview`, `normalize-text`),
+stored in cues, and hashed into the clip's cache key with the lexicon entries it used.
 """
 
 from __future__ import annotations
 
 from .models import Script, Sentence
 from .text import sentences as split
+from .text.lexicon import EMPTY, Lexicon
+from .text.normalize import normalize
 
 CLAUSE_PAUSE_FRACTION = 0.4  # a sentence cut for length pauses less than a real sentence end
 
@@ -19,10 +23,13 @@ def build_script(
     max_chars: int,
     sentence_pause_s: float,
     paragraph_pause_s: float,
+    lexicon: Lexicon = EMPTY,
 ) -> Script:
-    """Paragraphs -> sentences -> engine-sized chunks, each with the pause that follows it."""
+    """Normalize for speech, then paragraphs -> sentences -> engine-sized chunks, each with the
+    pause that follows it."""
+    spoken = normalize(text, lexicon)
     out: list[Sentence] = []
-    paras = split.paragraphs(text)
+    paras = split.paragraphs(spoken.text)
     for p_index, para in enumerate(paras):
         sents = split.sentences(para)
         for s_index, sentence in enumerate(sents):
@@ -37,4 +44,4 @@ def build_script(
                 else:
                     pause = 0.0
                 out.append(Sentence(chunk, round(pause, 4)))
-    return Script(message_id, tuple(out))
+    return Script(message_id, tuple(out), spoken.lexicon_used)

@@ -42,22 +42,27 @@ def script_for(message: Message, voice: VoiceProfile, engine: Engine) -> Script:
         max_chars=engine.max_chars,
         sentence_pause_s=voice.sentence_pause_s,
         paragraph_pause_s=voice.paragraph_pause_s,
+        lexicon=voice.lexicon,
     )
 
 
 def clip_key(engine: Engine, voice: VoiceProfile, script: Script) -> str:
-    """Everything that shapes the cached clip, and nothing else (not the voice's name)."""
-    return cache_key(
-        {
-            "engine": engine.name,
-            "engine_version": engine.version(),
-            "options": engine.resolved_options(voice.options),
-            "tempo": voice.tempo,
-            "trim_threshold_db": voice.trim_threshold_db,
-            "sample_rate": SR,
-            "sentences": [[s.text, s.pause_after_s] for s in script.sentences],
-        }
-    )
+    """Everything that shapes the cached clip, and nothing else (not the voice's name).
+
+    The lexicon entries the script used are part of it (issue 5); entries it did not use are
+    not, and a script that used none hashes as it did before lexicons existed."""
+    fields: dict[str, object] = {
+        "engine": engine.name,
+        "engine_version": engine.version(),
+        "options": engine.resolved_options(voice.options),
+        "tempo": voice.tempo,
+        "trim_threshold_db": voice.trim_threshold_db,
+        "sample_rate": SR,
+        "sentences": [[s.text, s.pause_after_s] for s in script.sentences],
+    }
+    if script.lexicon_used:
+        fields["lexicon"] = [list(entry) for entry in script.lexicon_used]
+    return cache_key(fields)
 
 
 def speakable_chars(text: str) -> int:
@@ -82,6 +87,11 @@ def check_speech(samples: np.ndarray, text: str, tempo: float, what: str) -> Non
 
 def synthesize_audio(engine: Engine, voice: VoiceProfile, script: Script) -> tuple[np.ndarray, int]:
     """Speak every sentence and join them with the script's pauses. Returns (audio, requests)."""
+    if not script.sentences:
+        raise SynthesisError(
+            f"message '{script.message_id}': nothing is left to speak after normalization "
+            "(see `audio-pipeline normalize-text`)"
+        )
     parts: list[np.ndarray] = []
     requests = 0
     for n, sentence in enumerate(script.sentences, start=1):

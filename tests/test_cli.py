@@ -206,3 +206,77 @@ def test_python_dash_m_entry_point() -> None:
         [sys.executable, "-m", "audio_pipeline", "--version"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.startswith("audio-pipeline 0.")
+
+
+def test_normalize_text_prints_the_spoken_script(cli_project: Project) -> None:
+    result = runner.invoke(app, ["normalize-text", "요 3:16 말씀처럼 12명이 모였습니다. ABC"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "요한복음 삼 장 십육 절 말씀처럼 열두 명이 모였습니다. 에이비씨\n"
+    assert result.stderr.startswith("warning: speech: 'ABC': not in the pronunciation lexicon")
+
+
+def test_normalize_text_reads_stdin_one_line_out_per_line_in(cli_project: Project) -> None:
+    lines = ["25,000원", "", "🙏", "Jesus 안에서 3~5명", "제1장"]
+    result = runner.invoke(app, ["normalize-text"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split("\n")[:-1] == [
+        "이만 오천 원",
+        "",
+        "",
+        "예수 안에서 세 명에서 다섯 명",
+        "제일 장",
+    ]
+
+
+def test_normalize_text_uses_the_voice_lexicon(cli_project: Project) -> None:
+    plain = runner.invoke(app, ["normalize-text", "능력"])
+    offline = runner.invoke(app, ["normalize-text", "--voice", "ko-offline", "능력"])
+    assert (plain.stdout, offline.stdout) == ("능력\n", "능녁\n")
+    unknown = runner.invoke(app, ["normalize-text", "--voice", "nope", "능력"])
+    assert unknown.exit_code == 2 and "unknown voice 'nope'" in unknown.stderr
+
+
+def test_validate_warns_about_listener_checks_without_failing(cli_project: Project) -> None:
+    write_yaml(
+        cli_project.messages_dir / "needs-care.yaml",
+        {
+            "id": "needs-care",
+            "status": "pending",
+            "text": "힐링이 필요하면 010-1234-5678 로 John Smith 형제에게 연락하세요. ABC",
+        },
+    )
+    result = invoke("validate")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: 10 messages")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    prefix = "warning: input/messages/needs-care.yaml: text: "
+    assert lines == [
+        prefix + "vocabulary: '힐링': may not be understood in North Korea; consider '치유' "
+        "[source: nikl-malteo]",
+        prefix + "identifying: '010-1234-5678': a phone number: remove it before approval",
+        prefix + "identifying: 'John Smith': a personal name in Latin letters: remove it or use "
+        "a general word (한 형제, 한 자매)",
+        prefix + "speech: 'ABC': not in the pronunciation lexicon, so it is spelled out as "
+        "'에이비씨'; add it to voices/lexicon.yaml if it should be said otherwise",
+    ]
+
+
+def test_preview_shows_the_normalized_script_and_warnings(cli_project: Project) -> None:
+    write_yaml(
+        cli_project.messages_dir / "numbers.yaml",
+        {
+            "id": "numbers",
+            "status": "approved",
+            "text": "롬 8:28 말씀을 12명이 함께 읽었습니다. 힐링의 시간이었습니다.",
+            "approved_by": "편집팀",
+            "approved_at": "2026-11-20",
+        },
+    )
+    result = invoke("preview", "numbers", "--voice", "ko-offline")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "  로마서 팔 장 이십팔 절 말씀을 열두 명이 함께 읽었습니다." in result.stdout.splitlines()
+    )
+    assert "warning: vocabulary: '힐링': may not be understood" in result.stderr
+    source = (cli_project.messages_dir / "numbers.yaml").read_text("utf-8")
+    assert "롬 8:28" in source  # the approved text is never changed
