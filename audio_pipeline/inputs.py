@@ -15,6 +15,7 @@ from . import defaults
 from .engines import ENGINES
 from .errors import AudioDecodeError, InputError, Problem
 from .fields import FieldReader
+from .metadata_policy import MetadataPolicy, default_policy, load_policy
 from .models import Episode, Message, Status, VoiceProfile
 from .project import Project
 from .yamlio import load_yaml_mapping
@@ -231,6 +232,9 @@ class EpisodeInputs:
     voice: VoiceProfile
     fallback_voice: VoiceProfile | None
     voices: dict[str, VoiceProfile] = field(default_factory=dict)
+    # which fields may reach the files' metadata (issue 4): input/metadata_policy.yaml or
+    # the shipped default
+    policy: MetadataPolicy = field(default_factory=default_policy)
 
 
 def _episode_fields(
@@ -339,9 +343,13 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
             r.problem(key, error)
         audio[key] = resolved
 
+    policy, policy_problems = load_policy(project)
+    problems += policy_problems
+
     if problems:
         raise InputError(problems)
     assert voice is not None and audio["intro"] is not None and audio["outro"] is not None
+    assert policy is not None
     episode = Episode(
         id=str(values["id"]),
         title=str(values["title"]),
@@ -358,7 +366,7 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         true_peak_dbtp=float(values["true_peak_dbtp"]),  # type: ignore[arg-type]
         station=values["station"] if values["station"] else None,  # type: ignore[arg-type]
     )
-    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices)
+    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices, policy)
 
 
 def validate_project(project: Project) -> list[Problem]:
@@ -366,6 +374,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems = list(load_messages(project).problems)
     _, voice_problems = load_voices(project)
     problems += voice_problems
+    problems += load_policy(project)[1]
     seen = {(p.file, p.field, p.message) for p in problems}
     episodes = sorted(project.episodes_dir.glob("*.yaml")) if project.episodes_dir.is_dir() else []
     for path in episodes:
