@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import defaults, dsp, ffmpeg, wavfile
+from . import bwf, defaults, dsp, ffmpeg, wavfile
 from .errors import RenderError
 from .loudness import LoudnessMeter, integrated_lufs
 from .mixdown import Mixdown
@@ -205,9 +205,16 @@ def stream_master(
             sink(start, out)
 
 
-def measure_file(path: Path, fmt: OutputFormat) -> tuple[Loudness, int]:
-    """Decode a deliverable back with ffmpeg and measure it. Returns (loudness, frames)."""
-    meter = LoudnessMeter(fmt.sample_rate, fmt.channels)
+def measure_file(
+    path: Path, fmt: OutputFormat, *, maxima: bool | None = None
+) -> tuple[Loudness, int]:
+    """Decode a deliverable back with ffmpeg and measure it. Returns (loudness, frames).
+
+    WAV deliverables also get the maximum momentary and short-term loudness (by default),
+    which their bext chunk carries (EBU Tech 3285 v2)."""
+    if maxima is None:
+        maxima = fmt.name == "wav"
+    meter = LoudnessMeter(fmt.sample_rate, fmt.channels, maxima=maxima)
     frames = 0
     for block in ffmpeg.decode_stream(
         path, label=path.name, sample_rate=fmt.sample_rate, channels=fmt.channels
@@ -249,7 +256,14 @@ def master(
         for fmt in wav_formats:
             if fmt.sample_rate != SR or fmt.channels != 1:
                 raise RenderError("WAV deliverables are written at the working rate, mono")
-            writer = wavfile.WavWriter(out_dir / fmt.filename(stem), SR, 1, f"pcm{fmt.bit_depth}")
+            # issue 4: room for the bext chunk, filled once the file has been measured
+            writer = wavfile.WavWriter(
+                out_dir / fmt.filename(stem),
+                SR,
+                1,
+                f"pcm{fmt.bit_depth}",
+                reserve=bwf.RESERVE_BYTES,
+            )
             wav_writers.append(writer)
             sinks.append(_WavSink(writer))
         slices: list[_SliceWriter] = []

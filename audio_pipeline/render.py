@@ -1,30 +1,35 @@
 """The render: plain stage functions in one direction, assembled here.
 
-load_episode -> synthesize_all -> prepare_segments -> assemble -> master -> write_sidecars
--> publish. Files are touched only by the stages that own them; the staging folder is
-published only when every stage succeeded, so a failed render publishes nothing.
+load_episode -> synthesize_all -> prepare_segments -> assemble -> master -> write_metadata
+(embedded tags, then sidecars) -> publish. Files are touched only by the stages that own
+them; the staging folder is published only when every stage succeeded, so a failed render
+publishes nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from . import __version__, cues, defaults, dsp, ffmpeg, wavfile
+from . import __version__, defaults, dsp, ffmpeg, wavfile
 from .assemble import assemble, message_segments
 from .cache import ClipCache
 from .deliver import DEFAULT_FORMATS, OutputFormat, master
+from .embed import embed_metadata
 from .engines import EngineSet, GttsSettings
 from .errors import RenderError
 from .inputs import EpisodeInputs, load_episode
 from .loudness import measure
-from .models import Clip, Episode, Programme, RunReport, Segment, SegmentKind
+from .metadata_policy import EMBEDDED, SIDECARS, PublicMetadata, public_metadata
+from .models import Clip, Deliverable, Episode, Loudness, Programme, RunReport, Segment, SegmentKind
 from .outputdir import Staging, episode_lock
 from .project import Project
+from .sidecars import write_sidecars
 from .synthesis import ClipJob, load_clip, synthesize_all, text_sha256
 
 SR = defaults.SAMPLE_RATE
@@ -120,15 +125,26 @@ def prepare_segments(
     return intro, messages, outro, sting
 
 
-def write_sidecars(
-    folder: Path, programme: Programme, episode: Episode, document: dict[str, object]
+def write_metadata(
+    folder: Path,
+    inputs: EpisodeInputs,
+    programme: Programme,
+    deliverables: Sequence[Deliverable],
+    loudness: Loudness,
 ) -> None:
-    (folder / "cues.json").write_text(cues.cues_json(document), "utf-8")
-    performer = episode.station or defaults.STATION
-    (folder / f"{episode.id}.cue").write_text(
-        cues.cue_sheet(programme, f"{episode.id}.wav", performer=performer), "utf-8"
-    )
-    (folder / f"{episode.id}.labels.txt").write_text(cues.audacity_labels(programme), "utf-8")
+    """Stage (issue 4): embed the metadata in each measured deliverable, then write the
+    sidecars; both see only what the metadata policy lets out."""
+
+    def view(scope: str) -> PublicMetadata:
+        messages = {m.id: m for m in inputs.messages}
+        return public_metadata(
+            inputs.policy, scope, programme, inputs.episode, messages, tool_version=__version__
+        )
+
+    embedded = view(EMBEDDED)
+    for deliverable in deliverables:
+        embed_metadata(deliverable, embedded)
+    write_sidecars(folder, view(SIDECARS), deliverables, loudness)
 
 
 def render_episode(
@@ -197,15 +213,7 @@ def render_episode(
                 f"from the target {episode.target_lufs} LUFS "
                 f"(allowed: {defaults.PROGRAMME_TOLERANCE_LU} LU)"
             )
-        document = cues.cues_document(
-            programme,
-            target_lufs=episode.target_lufs,
-            ceiling_dbtp=episode.true_peak_dbtp,
-            loudness=result.loudness,
-            deliverables=result.deliverables,
-            tool_version=__version__,
-        )
-        write_sidecars(staging.path, programme, episode, document)
+        write_metadata(staging.path, inputs, programme, result.deliverables, result.loudness)
         reporter.stage("publishing")
         final = staging.publish()
 
