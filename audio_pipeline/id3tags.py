@@ -3,7 +3,10 @@
 TIT2 (episode title), TPE1 (station), TDRC (episode date), TLAN "kor", one CHAP frame per cue
 (ID3v2 Chapter Frame Addendum 1.0) and a top-level, ordered CTOC listing them. Chapter times
 are milliseconds computed from whole samples at the MP3's own rate; the encoder delay is in
-the LAME header, so a decoder's sample 0 is the programme's sample 0 and chapters line up.
+the LAME header, so a gapless decoder's sample 0 is the programme's sample 0 and chapters line
+up. A player that ignores that header plays the encoder's priming samples first (about 23 ms
+at 48 kHz): a chapter then lands that much before its message, in the silence ahead of it,
+never after the first syllable.
 
 ffmpeg wrote no tags of its own (`-id3v2_version 0`, `-map_metadata -1`): what is in the file
 is exactly what the policy let through.
