@@ -1,16 +1,19 @@
 """Cue sidecars as text: cues.json (canonical), CD cue sheet, Audacity labels. Pure.
 
-Times are kept in samples; seconds are derived per deliverable rate, so every sidecar is
-sample-accurate for the file it describes.
+Every builder takes a PublicMetadata (the episode as the metadata policy lets it out, see
+metadata_policy.py), never the episode or its messages. Times are kept in samples; each
+file's times are derived from its own sample rate, so every sidecar is sample-accurate for
+the file it describes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .models import Cue, Deliverable, Loudness, Programme, SegmentKind
+from .metadata_policy import PublicCue, PublicMetadata, Timeline, rescale
+from .models import Deliverable, Loudness
 
 CD_FRAMES_PER_SECOND = 75
 
@@ -38,86 +41,106 @@ def seconds(samples: int, rate: int) -> float:
     return round(samples / rate, 6)
 
 
-def cue_label(cue: Cue) -> str:
-    if cue.kind is SegmentKind.MESSAGE and cue.message_id:
-        return f"{cue.index:02d} {cue.message_id}"
-    return f"{cue.index:02d} {cue.kind.value}"
+def cue_label(cue: PublicCue) -> str:
+    """`NN label`, ASCII: the message id where the policy allows it, else the cue's kind."""
+    return f"{cue.index:02d} {cue.label}"
 
 
-def cues_document(
-    programme: Programme,
-    *,
-    target_lufs: float,
-    ceiling_dbtp: float,
-    loudness: Loudness,
-    deliverables: Sequence[Deliverable],
-    tool_version: str,
-) -> dict[str, Any]:
-    rate = programme.sample_rate
-    by_index = {s.index: s for s in programme.segments}
-    cues = []
-    for cue in programme.cues:
-        seg = by_index[cue.index]
-        cues.append(
-            {
-                "index": cue.index,
-                "kind": cue.kind.value,
-                "message_id": cue.message_id,
-                "title": cue.title,
-                "start_s": seconds(cue.start, rate),
-                "end_s": seconds(cue.end, rate),
-                "start_sample": cue.start,
-                "end_sample": cue.end,
-                "engine": cue.engine,
-                "voice": cue.voice,
-                "fallback": cue.fallback,
-                "text_sha256": cue.text_sha256,
-                "loudness": loudness_dict(seg.loudness),
-            }
-        )
+def _times(start: int | None, end: int | None, rate: int) -> dict[str, Any]:
     return {
-        "programme": {
-            "episode_id": programme.episode_id,
-            "duration_s": seconds(programme.length, rate),
-            "duration_samples": programme.length,
-            "sample_rate": rate,
-            "target_lufs": target_lufs,
-            "true_peak_ceiling_dbtp": ceiling_dbtp,
-            "integrated_lufs": _num(loudness.integrated_lufs),
-            "true_peak_dbtp": _num(loudness.true_peak_dbtp),
-            "lra_lu": _num(loudness.lra_lu),
-            "tool_version": tool_version,
-        },
-        "cues": cues,
-        "deliverables": [deliverable_dict(programme, d) for d in deliverables],
+        "start_s": seconds(start, rate) if start is not None else None,
+        "end_s": seconds(end, rate) if end is not None else None,
+        "start_sample": start,
+        "end_sample": end,
     }
 
 
-def deliverable_dict(programme: Programme, d: Deliverable) -> dict[str, Any]:
-    """One file: its profile, format, measured loudness, and every cue at its own rate."""
-    scale = d.sample_rate / programme.sample_rate
-    by_cue = dict(d.cue_loudness)
+def _cue_entry(cue: PublicCue, span: tuple[int, int] | None, rate: int) -> dict[str, Any]:
+    """Every key is always present (a stable schema for partners); what the policy holds
+    back, or what a cue does not have, is null."""
+    start, end = span if span is not None else (None, None)
     return {
-        "file": d.path.name,
-        "profile": d.profile,
-        "format": d.format,
-        "description": d.description,
-        "sample_rate": d.sample_rate,
-        "offset_samples": d.offset_samples,
-        "target_lufs": d.target_lufs,
-        "true_peak_ceiling_dbtp": d.true_peak_ceiling_dbtp,
-        "loudness": loudness_dict(d.loudness),
-        "cues": [
+        "index": cue.index,
+        "kind": cue.kind,
+        "message_id": cue.message_id,
+        "title": cue.title,
+        "attribution": cue.attribution,
+        **_times(start, end, rate),
+        "engine": cue.engine,
+        "voice": cue.voice,
+        "fallback": cue.fallback,
+        "text_sha256": cue.text_sha256,
+        "loudness": loudness_dict(cue.loudness),
+    }
+
+
+def cues_document(
+    view: PublicMetadata,
+    *,
+    loudness: Loudness,
+    deliverables: Sequence[Deliverable],
+    sidecar_files: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The canonical cue list. Per deliverable, the cue times again in samples at that
+    file's own rate, and the names of the sidecars describing it."""
+    rate = view.sample_rate
+    spans: Sequence[tuple[int, int] | None] = (
+        view.timeline.spans if view.timeline else [None] * len(view.cues)
+    )
+    measured = view.loudness(loudness)
+    programme: dict[str, Any] = {
+        "episode_id": view.episode_id,
+        "title": view.title,
+        "date": view.date.isoformat() if view.date else None,
+        "station": view.station,
+        "duration_s": seconds(view.length, rate),
+        "duration_samples": view.length,
+        "sample_rate": rate,
+        "target_lufs": view.target_lufs,
+        "true_peak_ceiling_dbtp": view.ceiling_dbtp,
+        "integrated_lufs": _num(measured.integrated_lufs) if measured else None,
+        "true_peak_dbtp": _num(measured.true_peak_dbtp) if measured else None,
+        "lra_lu": _num(measured.lra_lu) if measured else None,
+        "tool_version": view.tool_version,
+    }
+    files = []
+    for d in deliverables:
+        at = view.timeline.at(d.sample_rate, d.offset_samples) if view.timeline else None
+        cue_loudness = dict(d.cue_loudness) if view.loudness_allowed else {}
+        files.append(
             {
-                "index": c.index,
-                "start_sample": round(c.start * scale) + d.offset_samples,
-                "end_sample": round(c.end * scale) + d.offset_samples,
-                "integrated_lufs": _num(by_cue[c.index].integrated_lufs)
-                if c.index in by_cue
+                "file": d.path.name,
+                "profile": d.profile,
+                "format": d.format,
+                "description": d.description,
+                "sample_rate": d.sample_rate,
+                # where the programme starts in the file (a codec's delay, e.g. raw MP2)
+                "offset_samples": d.offset_samples,
+                "duration_samples": rescale(view.length, rate, d.sample_rate),
+                "target_lufs": d.target_lufs if view.loudness_allowed else None,
+                "true_peak_ceiling_dbtp": d.true_peak_ceiling_dbtp
+                if view.loudness_allowed
+                else None,
+                "loudness": loudness_dict(view.loudness(d.loudness)),
+                "sidecars": dict((sidecar_files or {}).get(d.path.name, {})),
+                "cues": [
+                    {
+                        "index": cue.index,
+                        **_times(s, e, d.sample_rate),
+                        "integrated_lufs": _num(cue_loudness[cue.index].integrated_lufs)
+                        if cue.index in cue_loudness
+                        else None,
+                    }
+                    for cue, (s, e) in zip(view.cues, at.spans, strict=True)
+                ]
+                if at is not None
                 else None,
             }
-            for c in programme.cues
-        ],
+        )
+    return {
+        "programme": programme,
+        "cues": [_cue_entry(cue, span, rate) for cue, span in zip(view.cues, spans, strict=True)],
+        "deliverables": files,
     }
 
 
@@ -138,34 +161,35 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', "”").replace("\n", " ") + '"'
 
 
-def cue_sheet(
-    programme: Programme, audio_file: str, *, performer: str | None, rate: int | None = None
-) -> str:
-    rate = rate or programme.sample_rate
-    scale = rate / programme.sample_rate
+def _timeline(view: PublicMetadata, rate: int, offset: int = 0) -> Timeline:
+    if view.timeline is None:
+        raise ValueError("cue times are not allowed by the metadata policy")
+    return view.timeline.at(rate, offset)
+
+
+def cue_sheet(view: PublicMetadata, audio_file: str, rate: int, offset: int = 0) -> str:
+    """CD cue sheet for one file at its own rate (INDEX 01 at 75 frames a second); `offset`
+    is where the programme starts in that file (a codec's delay)."""
+    timeline = _timeline(view, rate, offset)
     file_type = "WAVE" if audio_file.lower().endswith(".wav") else "MP3"
     lines = []
-    if performer:
-        lines.append(f"PERFORMER {_quoted(performer)}")
-    lines.append(f"TITLE {_quoted(programme.title)}")
+    if view.station:
+        lines.append(f"PERFORMER {_quoted(view.station)}")
+    lines.append(f"TITLE {_quoted(view.title or view.episode_id)}")
     lines.append(f"FILE {_quoted(audio_file)} {file_type}")
-    for n, cue in enumerate(programme.cues, start=1):
+    for n, (cue, (start, _)) in enumerate(zip(view.cues, timeline.spans, strict=True), start=1):
         lines.append(f"  TRACK {n:02d} AUDIO")
-        title = cue.title or cue.message_id or cue.kind.value
-        lines.append(f"    TITLE {_quoted(title)}")
-        if performer:
-            lines.append(f"    PERFORMER {_quoted(performer)}")
-        lines.append(f"    INDEX 01 {_cd_time(round(cue.start * scale), rate)}")
+        lines.append(f"    TITLE {_quoted(cue.display_title)}")
+        if view.station:
+            lines.append(f"    PERFORMER {_quoted(view.station)}")
+        lines.append(f"    INDEX 01 {_cd_time(start, rate)}")
     return "\n".join(lines) + "\n"
 
 
-def audacity_labels(programme: Programme, rate: int | None = None) -> str:
+def audacity_labels(view: PublicMetadata, rate: int, offset: int = 0) -> str:
     """Audacity label track: start TAB end TAB label, seconds with six decimals."""
-    rate = rate or programme.sample_rate
-    scale = rate / programme.sample_rate
+    timeline = _timeline(view, rate, offset)
     rows = []
-    for cue in programme.cues:
-        start = round(cue.start * scale) / rate
-        end = round(cue.end * scale) / rate
-        rows.append(f"{start:.6f}\t{end:.6f}\t{cue_label(cue)}")
+    for cue, (start, end) in zip(view.cues, timeline.spans, strict=True):
+        rows.append(f"{start / rate:.6f}\t{end / rate:.6f}\t{cue_label(cue)}")
     return "\n".join(rows) + "\n"

@@ -59,6 +59,7 @@ EPISODES_DIR = "input/episodes"
 OUTPUT_DIR = "output"
 CACHE_DIR = "cache"  # project-local clip cache; AUDIO_PIPELINE_CACHE overrides
 ALLOWED_AUDIO_DIRS = ("voices", "input")  # bumpers and stings must live under these
+METADATA_POLICY_FILE = "input/metadata_policy.yaml"  # a project's own metadata policy (issue 4)
 
 # --- deliverables ----------------------------------------------------------------------------
 WAV_BIT_DEPTH = 24

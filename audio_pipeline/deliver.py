@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import correlate
 
-from . import defaults, dsp, ffmpeg, wavfile
+from . import bwf, defaults, dsp, ffmpeg, wavfile
 from .errors import RenderError
 from .loudness import LoudnessMeter, integrated_lufs
 from .mixdown import Mixdown
@@ -252,7 +252,10 @@ class _EncoderFeed:
 
 class _WavSink:
     def __init__(self, path: Path, fmt: OutputFormat, gain_db: float = 0.0) -> None:
-        self.writer = wavfile.WavWriter(path, SR, 1, f"pcm{fmt.bit_depth}")
+        # room for the bext chunk (issue 4), filled once the file has been measured
+        self.writer = wavfile.WavWriter(
+            path, SR, 1, f"pcm{fmt.bit_depth}", reserve=bwf.RESERVE_BYTES
+        )
         self.gain = dsp.db_to_gain(gain_db)
 
     def __call__(self, start: int, block: np.ndarray) -> None:

@@ -17,6 +17,7 @@ from .bed import UNDER, BedSettings
 from .engines import ENGINES
 from .errors import AudioDecodeError, InputError, Problem
 from .fields import FieldReader
+from .metadata_policy import MetadataPolicy, default_policy, load_policy
 from .models import Episode, Message, Status, VoiceProfile
 from .profiles import PROGRAMME, DeliveryProfile, load_profiles, profiles_dir, programme_profile
 from .project import Project
@@ -293,6 +294,9 @@ class EpisodeInputs:
     fallback_voice: VoiceProfile | None
     voices: dict[str, VoiceProfile] = field(default_factory=dict)
     profiles: tuple[DeliveryProfile, ...] = ()  # in delivery order; () = implicit programme
+    # which fields may reach the files' metadata (issue 4): input/metadata_policy.yaml or
+    # the shipped default
+    policy: MetadataPolicy = field(default_factory=default_policy)
 
     def delivery_profiles(self) -> list[DeliveryProfile]:
         if self.profiles:
@@ -527,9 +531,13 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
             r.problem(key, error)
         audio[key] = resolved
 
+    policy, policy_problems = load_policy(project)
+    problems += policy_problems
+
     if problems:
         raise InputError(problems)
     assert voice is not None and audio["intro"] is not None and audio["outro"] is not None
+    assert policy is not None
     episode = Episode(
         id=str(values["id"]),
         title=str(values["title"]),
@@ -553,7 +561,7 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         crossfade_s=float(values["crossfade_s"]),  # type: ignore[arg-type]
         bed=bed,
     )
-    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices, profiles)
+    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices, profiles, policy)
 
 
 def validate_project(project: Project) -> list[Problem]:
@@ -561,6 +569,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems = list(load_messages(project).problems)
     _, voice_problems = load_voices(project)
     problems += voice_problems
+    problems += load_policy(project)[1]
     seen = {(p.file, p.field, p.message) for p in problems}
     episodes = sorted(project.episodes_dir.glob("*.yaml")) if project.episodes_dir.is_dir() else []
     for path in episodes:

@@ -1,32 +1,46 @@
 """The render: plain stage functions in one direction, assembled here.
 
 load_episode -> synthesize_all -> plan_slot -> prepare_segments -> assemble (+ bed) -> deliver
-(every profile) -> write_sidecars -> publish. Files are touched only by the stages that own
-them; the staging folder is published only when every stage succeeded, so a failed render
-publishes nothing.
+(every profile) -> write_metadata (embedded tags, then sidecars) -> publish. Files are
+touched only by the stages that own them; the staging folder is published only when every
+stage succeeded, so a failed render publishes nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from . import __version__, cues, defaults, dsp, ffmpeg, wavfile
+from . import __version__, defaults, dsp, ffmpeg, wavfile
 from .assemble import assemble
 from .bed import BedSettings, BedTrack, make_loop
 from .cache import ClipCache
 from .deliver import deliver
+from .embed import embed_metadata
 from .engines import EngineSet, GttsSettings
 from .errors import RenderError
 from .inputs import EpisodeInputs, load_episode
 from .loudness import measure
-from .models import Clip, Episode, Programme, RunReport, Segment, SegmentKind
+from .metadata_policy import EMBEDDED, SIDECARS, PublicMetadata, public_metadata
+from .models import (
+    Clip,
+    Deliverable,
+    Episode,
+    Loudness,
+    Programme,
+    RunReport,
+    Segment,
+    SegmentKind,
+)
 from .outputdir import Staging, episode_lock
+from .profiles import DeliveryProfile
 from .project import Project
+from .sidecars import write_sidecars
 from .synthesis import ClipJob, load_clip, synthesize_all, text_sha256
 from .timing import Piece, SlotOverrun, plan_slot
 
@@ -204,19 +218,34 @@ def build_bed(
     )
 
 
-def write_sidecars(
+def write_metadata(
     folder: Path,
+    inputs: EpisodeInputs,
     programme: Programme,
-    episode: Episode,
-    document: dict[str, object],
-    audio_file: str,
+    deliverables: Sequence[Deliverable],
+    loudness: Loudness,
+    profile: DeliveryProfile,
 ) -> None:
-    (folder / "cues.json").write_text(cues.cues_json(document), "utf-8")
-    performer = episode.station or defaults.STATION
-    (folder / f"{episode.id}.cue").write_text(
-        cues.cue_sheet(programme, audio_file, performer=performer), "utf-8"
-    )
-    (folder / f"{episode.id}.labels.txt").write_text(cues.audacity_labels(programme), "utf-8")
+    """Stage (issue 4): embed the metadata in each measured deliverable, then write the
+    sidecars; both see only what the metadata policy lets out."""
+
+    def view(scope: str) -> PublicMetadata:
+        messages = {m.id: m for m in inputs.messages}
+        return public_metadata(
+            inputs.policy,
+            scope,
+            programme,
+            inputs.episode,
+            messages,
+            tool_version=__version__,
+            target_lufs=profile.target_lufs,
+            ceiling_dbtp=profile.true_peak_dbtp,
+        )
+
+    embedded = view(EMBEDDED)
+    for deliverable in deliverables:
+        embed_metadata(deliverable, embedded)
+    write_sidecars(folder, view(SIDECARS), deliverables, loudness)
 
 
 def render_episode(
@@ -307,15 +336,7 @@ def render_episode(
         )
         primary = deliverables[0]
         assert primary.loudness is not None
-        document = cues.cues_document(
-            programme,
-            target_lufs=profiles[0].target_lufs,
-            ceiling_dbtp=profiles[0].true_peak_dbtp,
-            loudness=primary.loudness,
-            deliverables=deliverables,
-            tool_version=__version__,
-        )
-        write_sidecars(staging.path, programme, episode, document, primary.path.name)
+        write_metadata(staging.path, inputs, programme, deliverables, primary.loudness, profiles[0])
         reporter.stage("publishing")
         final = staging.publish()
 

@@ -6,12 +6,14 @@ and has no chunk API; scipy's writer holds the whole file in memory and has no 2
 
 Layout written: RIFF, [JUNK reserve], fmt, [fact], data, [trailing chunks]. Every chunk is
 padded to even length (RIFF rule). Sizes are patched on close, so a file is never valid
-until it is complete, and callers write to a staging path anyway.
+until it is complete, and callers write to a staging path anyway. `amend` adds chunks that
+can only be made after the file has been measured (bext loudness), keeping it valid throughout.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -136,16 +138,60 @@ class WavWriter:
         if reserved is not None:
             if self._reserve_offset is None:
                 raise ValueError("no reserve was made for this chunk")
-            room = self._reserve_size + 8
-            if len(reserved) > room or (len(reserved) != room and room - len(reserved) < 8):
-                raise ValueError("reserved chunk does not fit the JUNK reserve")
             f.seek(self._reserve_offset)
-            f.write(reserved)
-            rest = room - len(reserved)
-            if rest:
-                f.write(chunk(b"JUNK", bytes(rest - 8)))
+            f.write(_fill_reserve(reserved, self._reserve_size + 8))
         f.flush()
         f.close()
+
+
+def _fill_reserve(reserved: bytes, room: int) -> bytes:
+    """`reserved` (a whole chunk) followed by a JUNK chunk taking up the rest of the room."""
+    if len(reserved) % 2:
+        raise ValueError("a chunk must have an even length (pad byte included)")
+    if len(reserved) > room or (len(reserved) != room and room - len(reserved) < 8):
+        raise ValueError("reserved chunk does not fit the JUNK reserve")
+    rest = room - len(reserved)
+    return reserved + (chunk(b"JUNK", bytes(rest - 8)) if rest else b"")
+
+
+def amend(path: Path, *, reserved: bytes | None = None, trailing: Sequence[bytes] = ()) -> None:
+    """Add chunks to a finished WAV: `reserved` (a whole chunk) into the JUNK reserve that
+    the writer left at the front, `trailing` (whole chunks) after the end.
+
+    For chunks known only once the file has been measured (the bext loudness fields). The
+    audio data is not touched, and the file is a valid WAV after each step: the reserve is
+    overwritten with chunks of the same total size, the new chunks are appended beyond the
+    RIFF size (where readers do not look), and only then the RIFF size is patched (4 bytes).
+    """
+    info = read_info(path)
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.seek(4)
+        riff_size = struct.unpack("<I", f.read(4))[0]
+        if riff_size + 8 != size:
+            raise WavError(
+                f"{path.name}: the RIFF size does not match the file; not a finished WAV"
+            )
+        if reserved is not None:
+            first_id, first_offset, first_size = info.chunks[0]
+            if first_id != b"JUNK" or first_offset != 20:
+                raise WavError(f"{path.name}: no JUNK reserve at the front (already amended?)")
+            f.seek(12)
+            f.write(_fill_reserve(reserved, first_size + 8))
+        if trailing:
+            if any(len(c) % 2 for c in trailing):
+                raise ValueError("a chunk must have an even length (pad byte included)")
+            f.seek(size)
+            for c in trailing:
+                f.write(c)
+            end = f.tell()
+            if end - 8 > 0xFFFFFFFF:
+                f.truncate(size)
+                raise WavError("WAV larger than 4 GiB; split the programme")
+            f.flush()
+            f.seek(4)
+            f.write(struct.pack("<I", end - 8))
+        f.flush()
 
 
 @dataclass(frozen=True)

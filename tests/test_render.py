@@ -55,6 +55,11 @@ def test_every_output_is_written(rendered: tuple[Project, Path]) -> None:
         "cues.json",
         f"{EPISODE_ID}.cue",
         f"{EPISODE_ID}.labels.txt",
+        f"{EPISODE_ID}.chapters.json",
+        f"{EPISODE_ID}.mp3.cue",
+        f"{EPISODE_ID}.mp3.labels.txt",
+        f"{EPISODE_ID}.mp3.chapters.json",
+        "broadcast-log.csv",
         "clips",
     }
     assert sorted(p.stem for p in (out / "clips").iterdir()) == sorted(MESSAGES)
@@ -175,7 +180,11 @@ def test_rerender_uses_the_cache_and_is_byte_identical(
     assert (report.clips_cached, report.clips_synthesized) == (6, 0)
     out = report.output_dir
     assert out is not None
-    for name in (f"{EPISODE_ID}.wav", "cues.json", f"{EPISODE_ID}.cue", f"{EPISODE_ID}.mp3"):
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(rendered[1]) for p in rendered[1].rglob("*") if p.is_file()
+    )
+    for name in files:  # every file, embedded metadata and sidecars included
         assert digest(out / name) == digest(rendered[1] / name), name
 
 

@@ -66,3 +66,59 @@ def test_reader_rejects_garbage(tmp_path: Path) -> None:
     (tmp_path / "x.wav").write_bytes(b"not a wave file at all")
     with pytest.raises(wavfile.WavError):
         wavfile.read_info(tmp_path / "x.wav")
+
+
+def _finished(path: Path, frames: int = 4801, reserve: int = 64) -> np.ndarray:
+    x = sine(440, 0.2, -6)[:frames]
+    w = wavfile.WavWriter(path, SR, 1, "pcm24", reserve=reserve)
+    w.write(x)
+    w.close()
+    return x
+
+
+def test_amend_fills_the_reserve_and_appends_chunks_keeping_the_audio(tmp_path: Path) -> None:
+    path = tmp_path / "a.wav"
+    _finished(path)  # odd data size: the pad byte stays where it is
+    before = ffmpeg.decode(path, label="a", sample_rate=SR)
+    wavfile.amend(
+        path,
+        reserved=wavfile.chunk(b"test", b"hello"),
+        trailing=[wavfile.chunk(b"abcd", b"xyz"), wavfile.chunk(b"efgh", b"")],
+    )
+    info = wavfile.read_info(path)
+    assert [c[0] for c in info.chunks] == [b"test", b"JUNK", b"fmt ", b"data", b"abcd", b"efgh"]
+    raw = path.read_bytes()
+    assert len(raw) % 2 == 0 and struct.unpack("<I", raw[4:8])[0] == len(raw) - 8
+    after = ffmpeg.decode(path, label="a", sample_rate=SR)
+    np.testing.assert_array_equal(before, after)
+    assert WavInfoReader(str(path)).data.frame_count == 4801
+
+
+def test_amend_with_trailing_chunks_only(tmp_path: Path) -> None:
+    path = tmp_path / "a.wav"
+    _finished(path, reserve=0)
+    wavfile.amend(path, trailing=[wavfile.chunk(b"abcd", b"xy")])
+    assert [c[0] for c in wavfile.read_info(path).chunks] == [b"fmt ", b"data", b"abcd"]
+
+
+def test_amend_refuses_what_does_not_fit(tmp_path: Path) -> None:
+    path = tmp_path / "a.wav"
+    _finished(path, reserve=16)
+    original = path.read_bytes()
+    with pytest.raises(ValueError, match="does not fit"):
+        wavfile.amend(path, reserved=wavfile.chunk(b"test", bytes(20)))
+    with pytest.raises(ValueError, match="does not fit"):  # 4 bytes left: too few for a JUNK
+        wavfile.amend(path, reserved=wavfile.chunk(b"test", bytes(12)))
+    assert path.read_bytes() == original
+    wavfile.amend(path, reserved=wavfile.chunk(b"test", bytes(16)))  # exactly the reserve
+    with pytest.raises(wavfile.WavError, match="no JUNK reserve"):  # already amended
+        wavfile.amend(path, reserved=wavfile.chunk(b"test", bytes(16)))
+
+
+def test_amend_refuses_an_unfinished_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.wav"
+    _finished(path)
+    with open(path, "ab") as f:
+        f.write(b"\x00\x00")  # bytes past the RIFF size: not a file this writer finished
+    with pytest.raises(wavfile.WavError, match="RIFF size"):
+        wavfile.amend(path, trailing=[wavfile.chunk(b"abcd", b"xy")])
