@@ -6,6 +6,7 @@ construction. intro, gap, message, gap (or pad, sting, pad), message, ..., gap, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from . import defaults
@@ -57,6 +58,27 @@ def assemble(
         for s in placed
     )
     return Programme(episode_id, title, sample_rate, position, tuple(placed), cues)
+
+
+def programme_length(
+    intro: int,
+    outro: int,
+    messages: Sequence[int],
+    *,
+    gap_s: float,
+    sting: int | None = None,
+    sting_pad_s: float = defaults.STING_PAD_S,
+    sample_rate: int = defaults.SAMPLE_RATE,
+) -> int:
+    """Samples of the programme `assemble` would make from pieces of these lengths (for
+    fitting a queue selection into its slot before anything is assembled)."""
+    gap = round(gap_s * sample_rate)
+    pad = round(sting_pad_s * sample_rate)
+    total = intro + gap + outro
+    for i, length in enumerate(messages):
+        last = i == len(messages) - 1
+        total += length + (2 * pad + sting if sting is not None and not last else gap)
+    return total
 
 
 def message_segments(programme: Programme) -> list[Segment]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import defaults
 from .engines import ENGINES
 from .errors import AudioDecodeError, InputError, Problem
 from .fields import FieldReader
-from .models import Episode, Message, Status, VoiceProfile
+from .models import Episode, Message, SelectOrder, SelectRule, Status, VoiceProfile
 from .project import Project
 from .yamlio import load_yaml_mapping
 
@@ -58,7 +59,11 @@ EPISODE_FIELDS = (
     "target_lufs",
     "true_peak_dbtp",
     "station",
+    "select",
 )
+SELECT_FIELDS = ("status", "order", "max_messages", "max_duration_s", "allow_repeats")
+# output/<name>/ folders that belong to commands, not to episodes
+RESERVED_EPISODE_IDS = ("preview", "review")
 
 
 def load_message(path: Path, project: Project) -> tuple[Message | None, list[Problem]]:
@@ -231,6 +236,8 @@ class EpisodeInputs:
     voice: VoiceProfile
     fallback_voice: VoiceProfile | None
     voices: dict[str, VoiceProfile] = field(default_factory=dict)
+    # every message file of the project: the queue a `select:` episode chooses from
+    message_index: MessageIndex | None = None
 
 
 def _episode_fields(
@@ -242,13 +249,23 @@ def _episode_fields(
         return None
     r = FieldReader(data, project.show(path), problems)
     r.reject_unknown(EPISODE_FIELDS)
+    has_select = data.get("select") is not None
+    if has_select and data.get("messages") is not None:
+        r.problem(
+            "select",
+            "an episode either lists its messages or selects them from the queue; "
+            "remove 'messages' or 'select'",
+        )
     values: dict[str, object] = {
         "id": r.ident("id"),
         "title": r.text("title", max_chars=200),
         "date": r.date("date"),
         "voice": r.ident("voice"),
         "fallback_voice": r.ident("fallback_voice", required=False),
-        "messages": r.id_list("messages", max_items=defaults.MAX_MESSAGES_PER_EPISODE),
+        "messages": r.id_list(
+            "messages", max_items=defaults.MAX_MESSAGES_PER_EPISODE, required=not has_select
+        ),
+        "select": _select_rule(r) if has_select else None,
         "intro": r.text("intro", max_chars=500),
         "outro": r.text("outro", max_chars=500),
         "sting": r.text("sting", required=False, max_chars=500),
@@ -259,7 +276,49 @@ def _episode_fields(
         ),
         "station": r.text("station", required=False, max_chars=100),
     }
+    if values["id"] in RESERVED_EPISODE_IDS:
+        r.problem(
+            "id",
+            f"'{values['id']}' is reserved (output/{values['id']}/ belongs to the "
+            f"`audio-pipeline {values['id']}` command); choose another id",
+        )
     return values, r
+
+
+class _SubReader(FieldReader):
+    """Reads the fields of a nested mapping; problems name the path (select.max_messages)."""
+
+    def __init__(self, parent: FieldReader, name: str, data: dict[str, Any]) -> None:
+        super().__init__(data, parent.file, parent.problems)
+        self.prefix = name
+
+    def problem(self, field: str, message: str) -> None:
+        super().problem(f"{self.prefix}.{field}", message)
+
+
+def _select_rule(r: FieldReader) -> SelectRule | None:
+    """`select:` (instead of `messages:`): approved messages taken from the queue when the
+    episode is rendered. Every field is checked like any other, problems named select.<field>."""
+    raw = r.data.get("select")
+    if not isinstance(raw, dict):
+        r.mapping("select")  # records "expected a mapping"
+        return None
+    before = len(r.problems)
+    s = _SubReader(r, "select", raw)
+    s.reject_unknown(SELECT_FIELDS)
+    s.choice("status", ["approved"], required=False)  # only approved messages ever render
+    order = s.choice("order", [o.value for o in SelectOrder], required=False)
+    max_messages = s.integer("max_messages", 1, defaults.MAX_MESSAGES_PER_EPISODE, required=True)
+    max_duration = s.number("max_duration_s", *defaults.SLOT_RANGE_S)
+    allow_repeats = s.boolean("allow_repeats")
+    if len(r.problems) > before or max_messages is None:
+        return None
+    return SelectRule(
+        max_messages=max_messages,
+        order=SelectOrder(order or SelectOrder.OLDEST_APPROVAL.value),
+        max_duration_s=max_duration,
+        allow_repeats=allow_repeats,
+    )
 
 
 def load_episode(path: Path, project: Project) -> EpisodeInputs:
@@ -357,8 +416,9 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         target_lufs=float(values["target_lufs"]),  # type: ignore[arg-type]
         true_peak_dbtp=float(values["true_peak_dbtp"]),  # type: ignore[arg-type]
         station=values["station"] if values["station"] else None,  # type: ignore[arg-type]
+        select=values["select"],  # type: ignore[arg-type]
     )
-    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices)
+    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices, index)
 
 
 def validate_project(project: Project) -> list[Problem]:
