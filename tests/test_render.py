@@ -55,6 +55,8 @@ def test_every_output_is_written(rendered: tuple[Project, Path]) -> None:
         f"{EPISODE_ID}.cue",
         f"{EPISODE_ID}.labels.txt",
         "clips",
+        "review.html",
+        "manifest.json",
     }
     assert sorted(p.stem for p in (out / "clips").iterdir()) == sorted(MESSAGES)
     leftovers = [
