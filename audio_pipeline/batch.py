@@ -141,10 +141,12 @@ class BatchReporter(Reporter, Protocol):
     def episode_finished(self, result: EpisodeResult) -> None: ...
 
 
-def episodes_of_week(project: Project, week: str) -> list[EpisodeResult | tuple[Path, dt.date]]:
+def episodes_of_week(
+    project: Project, week: str
+) -> list[EpisodeResult | tuple[Path, dt.date, str | None]]:
     """Episode files dated in `week`, by date then file name. A file whose date cannot be
     read is returned as a failed result: it may be this week's, so it must not be ignored."""
-    found: list[tuple[dt.date, Path]] = []
+    found: list[tuple[dt.date, Path, str | None]] = []
     unreadable: list[EpisodeResult] = []
     folder = project.episodes_dir
     paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
@@ -152,21 +154,24 @@ def episodes_of_week(project: Project, week: str) -> list[EpisodeResult | tuple[
         problems: list[Problem] = []
         data, problems = load_yaml_mapping(path, root=project.root)
         date = None
+        claimed = None
         if data is not None:
             date = FieldReader(data, project.show(path), problems).date("date")
+            claimed = data.get("id") if isinstance(data.get("id"), str) else None
         if date is None:
             unreadable.append(
                 EpisodeResult(
                     file=project.show(path),
+                    episode_id=claimed,
                     status="failed",
                     error="cannot tell which week this episode belongs to",
                     problems=[str(p) for p in problems],
                 )
             )
         elif week_of(date) == week:
-            found.append((date, path))
+            found.append((date, path, claimed))
     found.sort(key=lambda item: (item[0], item[1].name))
-    return [*unreadable, *[(path, date) for date, path in found]]
+    return [*unreadable, *[(path, date, claimed) for date, path, claimed in found]]
 
 
 def why_render(inputs: EpisodeInputs) -> str | None:
@@ -219,11 +224,12 @@ def run_batch(
             if reporter is not None:
                 reporter.episode_finished(entry)
             continue
-        path, _ = entry
-        result = EpisodeResult(file=project.show(path))
+        path, _, claimed = entry
+        # the id the file claims, so even an invalid episode is reported under its name
+        result = EpisodeResult(file=project.show(path), episode_id=claimed)
         started = time.monotonic()
         if reporter is not None:
-            reporter.episode_started(path.stem, number, total)
+            reporter.episode_started(claimed or path.stem, number, total)
         try:
             inputs = load_episode(path, project)
             result.episode_id = inputs.episode.id
