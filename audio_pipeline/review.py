@@ -35,7 +35,7 @@ WAVE_COLUMNS = 480
 WAVE_HEIGHT = 56
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "img-src data:; media-src 'self'"
+    "img-src data:; media-src 'self' file:"
 )
 
 

@@ -113,6 +113,24 @@ def test_select_and_messages_exclude_each_other(queue_project: Project) -> None:
     ]
 
 
+def test_validate_describes_a_queue_episode(
+    queue_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from audio_pipeline.cli import app
+
+    select_episode(queue_project, "q", max_messages=4)
+    monkeypatch.chdir(queue_project.root)
+    result = CliRunner().invoke(app, ["validate", "input/episodes/q.yaml"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == (
+        "ok: input/episodes/q.yaml: episode 'q', up to 4 approved messages from the queue, "
+        "voice ko-offline"
+    )
+    assert not queue_project.ledger_path.exists()  # validating writes nothing
+
+
 def test_reserved_episode_ids(queue_project: Project) -> None:
     path = select_episode(queue_project, "review", max_messages=1)
     assert problems_of(queue_project, path)[0].startswith(
