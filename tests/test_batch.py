@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from audio_pipeline import manifest
 from audio_pipeline.batch import BatchArgumentError, parse_week, week_of, why_render
 from audio_pipeline.cli import app
+from audio_pipeline.errors import OutputError
 from audio_pipeline.inputs import load_episode
 from audio_pipeline.ledger import Ledger
 from audio_pipeline.project import Project
@@ -220,3 +221,20 @@ def test_a_week_without_episodes_fails_loudly(week_project: Project) -> None:
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"].startswith("no episode in input/episodes/")
     assert "is dated in week 2026-W50; nothing was rendered" in result.stderr
+
+
+def test_a_render_that_cannot_publish_is_not_in_the_ledger(
+    week_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (week_project.episodes_dir / "w48-b.yaml").unlink()
+
+    def full_disk(self: object) -> Path:
+        raise OutputError("cannot write to output: the disk is full (simulated)")
+
+    monkeypatch.setattr("audio_pipeline.outputdir.Staging.publish", full_disk)
+    code, report, _ = batch()
+    assert code == 1
+    assert report["episodes"][0]["error"] == "cannot write to output: the disk is full (simulated)"
+    assert not (week_project.output_dir / "w48-a").exists()
+    with Ledger(week_project.ledger_path) as ledger:
+        assert ledger.episodes() == [] and ledger.message("not-alone") == []
