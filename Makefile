@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EPISODE ?= input/episodes/2026-w47.yaml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test test-setup lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ demo: $(VENV)/.installed
 	$(BIN)/audio-pipeline render $(EPISODE)
 
 # Install the test extras, lint, type-check and run the whole suite (offline).
-test: lint typecheck
+test: test-setup lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# System packages the tests need (Debian's chromium and chromedriver); idempotent.
+test-setup:
+	bash scripts/test-setup.sh
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check audio_pipeline tests scripts

@@ -9,6 +9,7 @@ many samples (fit: exact).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from . import defaults
@@ -66,6 +67,33 @@ def assemble(
         for s in placed
     )
     return Programme(episode_id, title, sample_rate, plan.length, tuple(placed), cues, bed)
+
+
+def programme_length(
+    intro: int,
+    outro: int,
+    messages: Sequence[int],
+    *,
+    gap_s: float,
+    sting: int | None = None,
+    sting_pad_s: float = defaults.STING_PAD_S,
+    crossfade_s: float = 0.0,
+    sample_rate: int = defaults.SAMPLE_RATE,
+) -> int:
+    """Samples of the programme `assemble` would make from pieces of these lengths (for
+    fitting a queue selection into its slot before anything is assembled)."""
+    order = programme_order(
+        Piece(SegmentKind.INTRO, intro),
+        [Piece(SegmentKind.MESSAGE, n) for n in messages],
+        Piece(SegmentKind.OUTRO, outro),
+        Piece(SegmentKind.STING, sting) if sting is not None else None,
+    )
+    spacing = {
+        "gap": round(gap_s * sample_rate),
+        "sting_pad": round(sting_pad_s * sample_rate),
+        "crossfade": round(crossfade_s * sample_rate),
+    }
+    return layout(order, **spacing).length
 
 
 def message_segments(programme: Programme) -> list[Segment]:

@@ -7,11 +7,13 @@ Results go to stdout, progress and warnings to stderr.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import traceback
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,10 +33,13 @@ from .inputs import (
 )
 from .project import Project
 from .render import RenderSettings, render_episode
-from .report import ConsoleReporter, fmt_duration, loudness_line, summary
+from .report import ConsoleReporter, batch_summary, fmt_duration, loudness_line, summary
 from .text.checks import describe
 from .text.lexicon import EMPTY as EMPTY_LEXICON
 from .text.normalize import normalize, review_warnings
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
 
 app = typer.Typer(
     help="Render broadcast-ready radio programmes from approved Korean messages.",
@@ -44,6 +49,11 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Inspect or empty the clip cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+ledger_app = typer.Typer(
+    help="The broadcast ledger: where each message was placed and when it aired.",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -194,10 +204,14 @@ def validate(
                 err.print(f"warning: {warning}", markup=False)
             ep = inputs.episode
             fallback = f", fallback {ep.fallback_voice}" if ep.fallback_voice else ""
+            chosen = (
+                f"{len(inputs.messages)} approved messages"
+                if ep.select is None
+                else f"up to {ep.select.max_messages} approved messages from the queue"
+            )
             out.print(
-                f"ok: {project.show(ep.source)}: episode '{ep.id}', "
-                f"{len(inputs.messages)} approved "
-                f"messages, voice {ep.voice}{fallback}"
+                f"ok: {project.show(ep.source)}: episode '{ep.id}', {chosen}, "
+                f"voice {ep.voice}{fallback}"
             )
             return
         messages = load_messages(project).messages
@@ -308,6 +322,203 @@ def cache_clear() -> None:
         project = project_for()
         removed = ClipCache(project.cache_dir).clear()
         out.print(f"removed {removed} cached clip(s) from {project.cache_dir}")
+
+
+@app.command()
+def batch(
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week to render, e.g. 2026-W47.")
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Render the ISO week of this date (YYYY-MM-DD)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render even the episodes that are up to date.")
+    ] = False,
+    json_report: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable run report on stdout.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress; warnings and failures only.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail an episode instead of using a fallback voice.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=16, help="Clips synthesized at once.")
+    ] = 2,
+) -> None:
+    """Render every episode dated in one ISO week; skip those whose inputs are unchanged.
+
+    One failing episode does not stop the others. Exit 0 when none failed, 1 when any did
+    (or no episode is dated in the week), 2 when the arguments are invalid.
+    """
+    from .batch import BatchArgumentError, parse_date, parse_week, run_batch, week_of
+
+    reporter = ConsoleReporter(err, quiet=quiet)
+    with errors_to_exit_codes():
+        if (week is None) == (date is None):
+            raise BatchArgumentError("give exactly one of --week YYYY-Www or --date YYYY-MM-DD")
+        if week is not None:
+            year, number = parse_week(week)
+            label = f"{year}-W{number:02d}"
+        else:
+            label = week_of(parse_date(date or ""))
+        project = project_for()
+        settings = RenderSettings(strict=strict, concurrency=concurrency)
+        try:
+            result = run_batch(
+                project,
+                label,
+                force=force,
+                settings=settings,
+                reporter=reporter,
+                debug=State.debug,
+            )
+        finally:
+            reporter.close()
+        if result.error:
+            err.print(f"error: {result.error}", markup=False)
+        summary_console = err if json_report else out
+        if result.episodes:
+            batch_summary(summary_console, label, result.episodes)
+        if json_report:
+            typer.echo(json.dumps(result.as_dict(project), ensure_ascii=False, indent=2))
+        if result.exit_code:
+            failed = result.count("failed")
+            if failed:
+                err.print(f"{failed} episode(s) failed", markup=False)
+            raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def review(
+    message_ids: Annotated[
+        list[str], typer.Argument(help="Message ids (input/messages/<id>.yaml).")
+    ],
+    voice: Annotated[
+        str | None, typer.Option("--voice", help="Voice profile name (voices/<name>.yaml).")
+    ] = None,
+    allow_pending: Annotated[
+        bool,
+        typer.Option("--allow-pending", help="Include pending messages (offline voices only)."),
+    ] = False,
+) -> None:
+    """Write the reviewer's page for some messages, before any episode: output/review/."""
+    from .preview import review_messages
+
+    with errors_to_exit_codes():
+        project = project_for()
+        result = review_messages(project, message_ids, voice, allow_pending=allow_pending)
+        for clip in result.clips:
+            how = "cached" if clip.cached else "synthesized"
+            mark = " FALLBACK" if clip.fallback else ""
+            if clip.fallback:
+                err.print(
+                    f"warning: FALLBACK: message '{clip.message_id}' spoken by voice "
+                    f"'{clip.voice}': {clip.fallback_reason}",
+                    markup=False,
+                )
+            out.print(
+                f"  {clip.message_id}: {fmt_duration(clip.duration_s)} "
+                f"({how}, {clip.engine}, {clip.voice}){mark}",
+                markup=False,
+            )
+        out.print(f"page: {project.show(result.page)}", markup=False)
+
+
+def _when(iso: str) -> str:
+    """A ledger time (UTC, ISO 8601) for people: 2026-11-22 21:00 UTC."""
+    return iso.replace("T", " ")[:16] + " UTC" if iso.endswith("+00:00") else iso
+
+
+def _open_ledger(project: Project) -> Ledger:
+    """The project's ledger; a missing one reads as empty and is not created by a look-up."""
+    from .ledger import Ledger
+
+    path = project.ledger_path
+    return Ledger(path if path.exists() else Path(":memory:"))
+
+
+@ledger_app.command("mark-aired")
+def ledger_mark_aired(
+    episode_id: Annotated[str, typer.Argument(help="Episode id, e.g. 2026-w47.")],
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            help="When it went on the air: YYYY-MM-DDTHH:MM, optionally with an offset "
+            "(+09:00); without one, local time.",
+        ),
+    ],
+) -> None:
+    """Record that an episode was broadcast (tied to the render that was current then)."""
+    from .ledger import parse_datetime
+
+    with errors_to_exit_codes():
+        when = parse_datetime(at)
+        project = project_for()
+        with _open_ledger(project) as ledger:
+            added = ledger.mark_aired(episode_id, when)
+            placed = ledger.placements(ledger.current_render(episode_id) or 0)
+        verb = "recorded" if added else "already recorded"
+        out.print(
+            f"{verb}: episode {episode_id} aired at {when.isoformat()} ({len(placed)} message(s))",
+            markup=False,
+        )
+
+
+@ledger_app.command("message")
+def ledger_message(
+    message_id: Annotated[str, typer.Argument(help="Message id, e.g. not-alone.")],
+    json_report: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Where and when a message was placed and aired (the answer for its supporter)."""
+    with errors_to_exit_codes():
+        project = project_for()
+        with _open_ledger(project) as ledger:
+            rows = ledger.message(message_id)
+        if json_report:
+            document = {"message_id": message_id, "placements": [asdict(r) for r in rows]}
+            typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            out.print(f"{message_id}: not placed in any episode yet", markup=False)
+            return
+        for r in rows:
+            aired = ", ".join(_when(a) for a in r.aired) if r.aired else "not aired yet"
+            old = "" if r.current else " (an earlier render of this episode)"
+            out.print(
+                f"{message_id}: episode {r.episode_id} ({r.episode_date}) "
+                f"「{r.episode_title}」, message {r.position}, "
+                f"{fmt_duration(r.start_s)} to {fmt_duration(r.end_s)}; "
+                f"rendered {_when(r.rendered_at)}{old}; aired: {aired}",
+                markup=False,
+            )
+
+
+@ledger_app.command("episodes")
+def ledger_episodes(
+    json_report: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every episode in the ledger: latest render, messages, length, when it aired."""
+    with errors_to_exit_codes():
+        project = project_for()
+        with _open_ledger(project) as ledger:
+            rows = ledger.episodes()
+        if json_report:
+            out.print_json(json.dumps({"episodes": [asdict(r) for r in rows]}, ensure_ascii=False))
+            return
+        for r in rows:
+            renders = f" (render #{r.renders})" if r.renders > 1 else ""
+            aired = ", ".join(_when(a) for a in r.aired) if r.aired else "not yet"
+            out.print(
+                f"{r.id}  {r.date}  {r.messages} message(s), {fmt_duration(r.duration_s)}  "
+                f"rendered {_when(r.rendered_at)}{renders}  aired: {aired}  「{r.title}」",
+                markup=False,
+            )
+        out.print(f"{len(rows)} episode(s) in {project.show(project.ledger_path)}", markup=False)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ MAX_YAML_BYTES = 256 * 1024  # messages and episodes are small; a larger file is
 MAX_YAML_ALIASES = 50  # anchors/aliases are allowed, alias bombs are not
 MAX_TEXT_CHARS = 5_000  # one message; a longer one is not a short encouragement
 MAX_MESSAGES_PER_EPISODE = 200
+SLOT_RANGE_S = (10.0, 6 * 3600.0)  # select.max_duration_s: the programme's slot
 
 # --- engines ---------------------------------------------------------------------------------
 GTTS_CONNECT_TIMEOUT_S = 5.0  # gTTS waits forever by default (timeout=None)
@@ -57,6 +58,7 @@ INPUT_DIR = "input"
 MESSAGES_DIR = "input/messages"
 EPISODES_DIR = "input/episodes"
 OUTPUT_DIR = "output"
+LEDGER_FILE = "ledger.sqlite"  # the broadcast ledger; AUDIO_PIPELINE_LEDGER overrides
 CACHE_DIR = "cache"  # project-local clip cache; AUDIO_PIPELINE_CACHE overrides
 ALLOWED_AUDIO_DIRS = ("voices", "input")  # bumpers and stings must live under these
 METADATA_POLICY_FILE = "input/metadata_policy.yaml"  # a project's own metadata policy (issue 4)

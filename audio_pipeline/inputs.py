@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import defaults
 from .bed import UNDER, BedSettings
@@ -18,7 +19,7 @@ from .engines import ENGINES
 from .errors import AudioDecodeError, InputError, Problem
 from .fields import FieldReader
 from .metadata_policy import MetadataPolicy, default_policy, load_policy
-from .models import Episode, Message, Status, VoiceProfile
+from .models import Episode, Message, SelectOrder, SelectRule, Status, VoiceProfile
 from .profiles import PROGRAMME, DeliveryProfile, load_profiles, profiles_dir, programme_profile
 from .project import Project
 from .text.checks import describe
@@ -81,6 +82,7 @@ EPISODE_FIELDS = (
     "max_tempo",
     "crossfade_s",
     "bed",
+    "select",
 )
 BED_FIELDS = (
     "file",
@@ -92,6 +94,9 @@ BED_FIELDS = (
     "fade_s",
     "loop_crossfade_s",
 )
+SELECT_FIELDS = ("status", "order", "max_messages", "max_duration_s", "allow_repeats")
+# output/<name>/ folders that belong to commands, not to episodes
+RESERVED_EPISODE_IDS = ("preview", "review")
 
 
 def load_message(path: Path, project: Project) -> tuple[Message | None, list[Problem]]:
@@ -298,6 +303,9 @@ class EpisodeInputs:
     # the shipped default
     policy: MetadataPolicy = field(default_factory=default_policy)
 
+    # every message file of the project: the queue a `select:` episode chooses from
+    message_index: MessageIndex | None = None
+
     def delivery_profiles(self) -> list[DeliveryProfile]:
         if self.profiles:
             return list(self.profiles)
@@ -314,13 +322,23 @@ def _episode_fields(
         return None
     r = FieldReader(data, project.show(path), problems)
     r.reject_unknown(EPISODE_FIELDS)
+    has_select = data.get("select") is not None
+    if has_select and data.get("messages") is not None:
+        r.problem(
+            "select",
+            "an episode either lists its messages or selects them from the queue; "
+            "remove 'messages' or 'select'",
+        )
     values: dict[str, object] = {
         "id": r.ident("id"),
         "title": r.text("title", max_chars=200),
         "date": r.date("date"),
         "voice": r.ident("voice"),
         "fallback_voice": r.ident("fallback_voice", required=False),
-        "messages": r.id_list("messages", max_items=defaults.MAX_MESSAGES_PER_EPISODE),
+        "messages": r.id_list(
+            "messages", max_items=defaults.MAX_MESSAGES_PER_EPISODE, required=not has_select
+        ),
+        "select": _select_rule(r) if has_select else None,
         "intro": r.text("intro", max_chars=500),
         "outro": r.text("outro", max_chars=500),
         "sting": r.text("sting", required=False, max_chars=500),
@@ -334,6 +352,12 @@ def _episode_fields(
         "max_tempo": r.number("max_tempo", 1.0, MAX_TEMPO_LIMIT, 1.0),
     }
     _slot_fields(r, values)
+    if values["id"] in RESERVED_EPISODE_IDS:
+        r.problem(
+            "id",
+            f"'{values['id']}' is reserved (output/{values['id']}/ belongs to the "
+            f"`audio-pipeline {values['id']}` command); choose another id",
+        )
     return values, r
 
 
@@ -448,6 +472,42 @@ def _deliverables(
     return tuple(chosen)
 
 
+class _SubReader(FieldReader):
+    """Reads the fields of a nested mapping; problems name the path (select.max_messages)."""
+
+    def __init__(self, parent: FieldReader, name: str, data: dict[str, Any]) -> None:
+        super().__init__(data, parent.file, parent.problems)
+        self.prefix = name
+
+    def problem(self, field: str, message: str) -> None:
+        super().problem(f"{self.prefix}.{field}", message)
+
+
+def _select_rule(r: FieldReader) -> SelectRule | None:
+    """`select:` (instead of `messages:`): approved messages taken from the queue when the
+    episode is rendered. Every field is checked like any other, problems named select.<field>."""
+    raw = r.data.get("select")
+    if not isinstance(raw, dict):
+        r.mapping("select")  # records "expected a mapping"
+        return None
+    before = len(r.problems)
+    s = _SubReader(r, "select", raw)
+    s.reject_unknown(SELECT_FIELDS)
+    s.choice("status", ["approved"], required=False)  # only approved messages ever render
+    order = s.choice("order", [o.value for o in SelectOrder], required=False)
+    max_messages = s.integer("max_messages", 1, defaults.MAX_MESSAGES_PER_EPISODE, required=True)
+    max_duration = s.number("max_duration_s", *defaults.SLOT_RANGE_S)
+    allow_repeats = s.boolean("allow_repeats")
+    if len(r.problems) > before or max_messages is None:
+        return None
+    return SelectRule(
+        max_messages=max_messages,
+        order=SelectOrder(order or SelectOrder.OLDEST_APPROVAL.value),
+        max_duration_s=max_duration,
+        allow_repeats=allow_repeats,
+    )
+
+
 def load_episode(path: Path, project: Project) -> EpisodeInputs:
     """Validate an episode and everything it touches. Raises InputError with every problem."""
     problems: list[Problem] = []
@@ -560,8 +620,11 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         max_tempo=float(values["max_tempo"]),  # type: ignore[arg-type]
         crossfade_s=float(values["crossfade_s"]),  # type: ignore[arg-type]
         bed=bed,
+        select=values["select"],  # type: ignore[arg-type]
     )
-    return EpisodeInputs(project, episode, tuple(chosen), voice, fallback, voices, profiles, policy)
+    return EpisodeInputs(
+        project, episode, tuple(chosen), voice, fallback, voices, profiles, policy, index
+    )
 
 
 def validate_project(project: Project) -> list[Problem]:

@@ -69,6 +69,30 @@ class VoiceProfile:
     lexicon: Lexicon = EMPTY_LEXICON
 
 
+class SelectOrder(StrEnum):
+    OLDEST_APPROVAL = "oldest_approval"
+    NEWEST_APPROVAL = "newest_approval"
+
+
+@dataclass(frozen=True)
+class SelectRule:
+    """An episode's `select:`: which approved messages the queue gives it (issue 6)."""
+
+    max_messages: int
+    order: SelectOrder = SelectOrder.OLDEST_APPROVAL
+    max_duration_s: float | None = None  # the whole programme, intro to outro
+    allow_repeats: bool = False  # messages already placed elsewhere or aired may be chosen
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": "approved",
+            "order": self.order.value,
+            "max_messages": self.max_messages,
+            "max_duration_s": self.max_duration_s,
+            "allow_repeats": self.allow_repeats,
+        }
+
+
 @dataclass(frozen=True)
 class Episode:
     id: str
@@ -92,6 +116,7 @@ class Episode:
     max_tempo: float = 1.0
     crossfade_s: float = 0.0
     bed: BedSettings | None = None
+    select: SelectRule | None = None  # messages chosen from the approved queue at render time
 
     @property
     def target_length_s(self) -> float | None:
@@ -235,3 +260,6 @@ class RunReport:
     programme_loudness: Loudness | None = None
     deliverables: list[Deliverable] = field(default_factory=list)
     elapsed_s: float = 0.0
+    messages: list[str] = field(default_factory=list)  # placed, in programme order
+    selection: dict[str, Any] | None = None  # what the queue gave a `select:` episode
+    ledger_render_id: int | None = None

@@ -1,5 +1,5 @@
 """The reviewer's preview: one message, one voice, one normalized clip, and the exact text
-the engine received.
+the engine received; `review_messages` makes the reviewer's page for several at once.
 
 Approved messages preview with any voice. A pending message may be previewed before
 approval only with --allow-pending and only with an offline voice: text nobody has approved
@@ -10,23 +10,29 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from . import defaults, dsp, wavfile
 from .cache import ClipCache
 from .engines import ENGINES, EngineSet
 from .errors import InputError, Problem
-from .inputs import load_messages, load_voices
+from .inputs import MessageIndex, load_messages, load_voices
 from .loudness import measure
-from .models import Loudness, Status
+from .models import Clip, Loudness, Message, Status, VoiceProfile
+from .outputdir import Staging, episode_lock
 from .project import Project
 from .render import RenderSettings
+from .review import REVIEW_FILE, review_clip, review_html, write_review
 from .synthesis import ClipJob, load_clip, synthesize_clip
 from .text.checks import TextWarning
 from .text.normalize import review_warnings
 
 DEFAULT_PREVIEW_VOICE = "ko-google"
+REVIEW_FOLDER = "review"  # output/review/: reserved, no episode may take this id
 
 
 @dataclass(frozen=True)
@@ -44,17 +50,18 @@ class PreviewResult:
     warnings: tuple[TextWarning, ...] = ()
 
 
-def preview_message(
+def _choose(
     project: Project,
+    index: MessageIndex,
+    voices: dict[str, VoiceProfile],
+    voice_problems: list[Problem],
     message_id: str,
-    voice_name: str | None = None,
-    *,
-    allow_pending: bool = False,
-    settings: RenderSettings | None = None,
-) -> PreviewResult:
-    settings = settings or RenderSettings()
-    index = load_messages(project)
-    voices, voice_problems = load_voices(project)
+    voice_name: str | None,
+    allow_pending: bool,
+) -> tuple[Message, VoiceProfile, VoiceProfile | None]:
+    """The preview rules for one message: approved with any voice; pending only when
+    allowed and only with an offline voice (and no fallback); never a draft or rejected one.
+    Raises InputError."""
     file = project.show(project.messages_dir / f"{message_id}.yaml")
     message = index.messages.get(message_id)
     if message is None:
@@ -99,7 +106,29 @@ def preview_message(
                 ]
             )
         fallback = None
+    return message, voice, fallback
 
+
+def _normalized(clip: Clip) -> np.ndarray:
+    return dsp.normalize(
+        load_clip(clip), defaults.SAMPLE_RATE, defaults.TARGET_LUFS, defaults.TRUE_PEAK_DBTP
+    )
+
+
+def preview_message(
+    project: Project,
+    message_id: str,
+    voice_name: str | None = None,
+    *,
+    allow_pending: bool = False,
+    settings: RenderSettings | None = None,
+) -> PreviewResult:
+    settings = settings or RenderSettings()
+    index = load_messages(project)
+    voices, voice_problems = load_voices(project)
+    message, voice, fallback = _choose(
+        project, index, voices, voice_problems, message_id, voice_name, allow_pending
+    )
     engines = EngineSet(settings.gtts)
     clip = synthesize_clip(
         ClipJob(message, voice, fallback),
@@ -107,9 +136,7 @@ def preview_message(
         ClipCache(project.cache_dir),
         strict=settings.strict,
     )
-    y = dsp.normalize(
-        load_clip(clip), defaults.SAMPLE_RATE, defaults.TARGET_LUFS, defaults.TRUE_PEAK_DBTP
-    )
+    y = _normalized(clip)
     folder = project.output_dir / "preview"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{message.id}.wav"
@@ -133,3 +160,81 @@ def preview_message(
         spoken_text=clip.spoken_text,
         warnings=tuple(review_warnings(message.text, voices[clip.voice].lexicon)),
     )
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    folder: Path  # output/review/
+    page: Path
+    clips: tuple[Clip, ...]
+
+
+def review_messages(
+    project: Project,
+    message_ids: Sequence[str],
+    voice_name: str | None = None,
+    *,
+    allow_pending: bool = False,
+    settings: RenderSettings | None = None,
+    on_clip: Callable[[Clip], None] | None = None,
+) -> ReviewResult:
+    """The reviewer's page for some messages, before any episode: output/review/review.html
+    with each clip beside it in clips/. Same rules as `preview`; every message is checked
+    before anything is synthesized, and the folder is replaced atomically."""
+    settings = settings or RenderSettings()
+    index = load_messages(project)
+    voices, voice_problems = load_voices(project)
+    chosen: list[tuple[Message, VoiceProfile, VoiceProfile | None]] = []
+    problems: list[Problem] = []
+    for message_id in dict.fromkeys(message_ids):  # in the order given, once each
+        try:
+            chosen.append(
+                _choose(
+                    project, index, voices, voice_problems, message_id, voice_name, allow_pending
+                )
+            )
+        except InputError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise InputError(problems)
+    engines = EngineSet(settings.gtts)
+    cache = ClipCache(project.cache_dir)
+    with (
+        episode_lock(project.output_dir, REVIEW_FOLDER),
+        Staging(project.output_dir, REVIEW_FOLDER) as staging,
+    ):
+        assert staging.path is not None
+        (staging.path / "clips").mkdir()
+        clips: list[Clip] = []
+        entries = []
+        for message, voice, fallback in chosen:
+            clip = synthesize_clip(
+                ClipJob(message, voice, fallback), engines, cache, strict=settings.strict
+            )
+            if on_clip is not None:
+                on_clip(clip)
+            clips.append(clip)
+            href = f"clips/{message.id}.wav"
+            wavfile.write(staging.path / href, _normalized(clip), defaults.SAMPLE_RATE, "pcm24")
+            entries.append(
+                review_clip(
+                    staging.path,
+                    href,
+                    message_id=message.id,
+                    title=message.title,
+                    status=message.status.value,
+                    approved_text=message.text,
+                    spoken_text=clip.spoken_text,
+                    engine=clip.engine,
+                    voice=clip.voice,
+                    requested_voice=voice.name,
+                    fallback=clip.fallback,
+                )
+            )
+        pending = sum(1 for m, _, _ in chosen if m.status is Status.PENDING)
+        note = f"{len(chosen)} message(s) before broadcast"
+        if pending:
+            note += f", {pending} of them pending approval (offline voice only)"
+        write_review(staging.path, review_html("Review", note, entries))
+        final = staging.publish()
+    return ReviewResult(final, final / REVIEW_FILE, tuple(clips))

@@ -16,6 +16,7 @@ from . import defaults
 ENV_PROJECT = "AUDIO_PIPELINE_PROJECT"
 ENV_CACHE = "AUDIO_PIPELINE_CACHE"
 ENV_ALLOWED_AUDIO = "AUDIO_PIPELINE_ALLOWED_AUDIO_DIRS"
+ENV_LEDGER = "AUDIO_PIPELINE_LEDGER"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,12 @@ class Project:
     @property
     def output_dir(self) -> Path:
         return self.root / defaults.OUTPUT_DIR
+
+    @property
+    def ledger_path(self) -> Path:
+        """The broadcast ledger: $AUDIO_PIPELINE_LEDGER, else ledger.sqlite in the project."""
+        env = os.environ.get(ENV_LEDGER)
+        return Path(env).resolve() if env else self.root / defaults.LEDGER_FILE
 
     def show(self, path: Path) -> str:
         """A path for messages: relative to the project root when inside it."""

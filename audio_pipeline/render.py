@@ -1,15 +1,17 @@
 """The render: plain stage functions in one direction, assembled here.
 
-load_episode -> synthesize_all -> plan_slot -> prepare_segments -> assemble (+ bed) -> deliver
-(every profile) -> write_metadata (embedded tags, then sidecars) -> publish. Files are
-touched only by the stages that own them; the staging folder is published only when every
-stage succeeded, so a failed render publishes nothing.
+load_episode -> decode_bumpers -> synthesize_all (or select_from_queue) -> plan_tempo ->
+prepare_segments -> assemble (+ bed) -> deliver (every profile) -> write_metadata (embedded
+tags, then sidecars) -> review page -> manifest -> publish + ledger. Files are touched only by
+the stages that own them; the staging folder is published only when every stage succeeded,
+so a failed render publishes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -17,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from . import __version__, defaults, dsp, ffmpeg, wavfile
-from .assemble import assemble
+from .assemble import assemble, message_segments, programme_length
 from .bed import BedSettings, BedTrack, make_loop
 from .cache import ClipCache
 from .deliver import deliver
@@ -25,21 +27,33 @@ from .embed import embed_metadata
 from .engines import EngineSet, GttsSettings
 from .errors import RenderError
 from .inputs import EpisodeInputs, load_episode
+from .ledger import Ledger, RenderRecord, now_utc, placements_of
 from .loudness import measure
+from .manifest import (
+    manifest_document,
+    output_files,
+    render_inputs,
+    sha256_file,
+    write_manifest,
+)
 from .metadata_policy import EMBEDDED, SIDECARS, PublicMetadata, public_metadata
 from .models import (
     Clip,
     Deliverable,
     Episode,
     Loudness,
+    Message,
     Programme,
     RunReport,
     Segment,
     SegmentKind,
+    SelectRule,
 )
 from .outputdir import Staging, episode_lock
 from .profiles import DeliveryProfile
 from .project import Project
+from .review import episode_page, write_review
+from .selection import Selection, choose, nothing_chosen, queue_for, queue_lock
 from .sidecars import write_sidecars
 from .synthesis import ClipJob, load_clip, synthesize_all, text_sha256
 from .timing import Piece, SlotOverrun, plan_slot
@@ -71,6 +85,7 @@ class RenderSettings:
     strict: bool = False
     concurrency: int = 2  # clip workers; espeak runs on every core, gTTS within its rate cap
     gtts: GttsSettings = field(default_factory=GttsSettings)
+    ledger: bool = True  # record the published render in the broadcast ledger
 
 
 class SlotOverrunError(RenderError):
@@ -105,9 +120,22 @@ def _normalized_segment(
 
 @dataclass(frozen=True)
 class Pieces:
+    """The decoded bumpers (their lengths are known before anything is normalized)."""
+
     intro: np.ndarray
     outro: np.ndarray
     sting: np.ndarray | None
+
+    def length(self, episode: Episode, messages: Sequence[int]) -> int:
+        """Samples of a programme of these message lengths: for fitting a queue."""
+        return programme_length(
+            len(self.intro),
+            len(self.outro),
+            messages,
+            gap_s=episode.gap_s,
+            sting=len(self.sting) if self.sting is not None else None,
+            crossfade_s=episode.crossfade_s,
+        )
 
 
 def decode_bumpers(inputs: EpisodeInputs) -> Pieces:
@@ -121,9 +149,50 @@ def decode_bumpers(inputs: EpisodeInputs) -> Pieces:
     )
 
 
-def plan_tempo(inputs: EpisodeInputs, clips: list[Clip], pieces: Pieces) -> float:
+def select_from_queue(
+    inputs: EpisodeInputs,
+    rule: SelectRule,
+    synthesize: Callable[[Sequence[Message]], list[Clip]],
+    pieces: Pieces,
+    reporter: Reporter,
+) -> tuple[list[Clip], Selection]:
+    """Stage: choose a `select:` episode's messages from the queue (ledger-aware). With a
+    slot, the queue fills up to the episode's target length."""
+    project, episode = inputs.project, inputs.episode
+    index = inputs.message_index
+    assert index is not None
+    broken = sorted({p.file for p in index.problems})
+    if broken:
+        reporter.warn(
+            f"{len(broken)} message file(s) have problems and were left out of the queue "
+            f"({', '.join(broken[:5])}); `audio-pipeline validate` lists them"
+        )
+    if episode.target_length_s is not None:
+        limit = episode.target_length_s
+        if rule.max_duration_s is not None:
+            limit = min(limit, rule.max_duration_s)
+        rule = replace(rule, max_duration_s=limit)
+    with Ledger(project.ledger_path) as ledger:
+        used = ledger.used_messages(except_episode=episode.id)
+    queue = queue_for(index.messages, rule, used)
+
+    def length(messages: Sequence[int]) -> int:
+        return pieces.length(episode, messages)
+
+    reporter.stage("synthesizing", total=min(rule.max_messages, len(queue.candidates)))
+    selection = choose(queue, rule, synthesize, length, SR)
+    if not selection.chosen:
+        raise nothing_chosen(project.show(episode.source), queue, selection, length([]) / SR)
+    for message_id in selection.did_not_fit:
+        reporter.warn(
+            f"queue: message '{message_id}' does not fit the slot of {rule.max_duration_s:g} s "
+            "and stays in the queue"
+        )
+    return selection.chosen, selection
+
+
+def plan_tempo(episode: Episode, clips: list[Clip], pieces: Pieces) -> float:
     """Stage: the tempo-up that makes the episode fit its slot (1.0 = none, or no slot)."""
-    episode = inputs.episode
     if episode.target_length_s is None:
         return 1.0
     try:
@@ -147,11 +216,15 @@ def plan_tempo(inputs: EpisodeInputs, clips: list[Clip], pieces: Pieces) -> floa
 
 
 def prepare_segments(
-    inputs: EpisodeInputs, clips: list[Clip], pieces: Pieces, work: Path, tempo: float = 1.0
+    episode: Episode,
+    messages: Mapping[str, Message],
+    clips: list[Clip],
+    pieces: Pieces,
+    work: Path,
+    tempo: float = 1.0,
 ) -> tuple[Segment, list[Segment], Segment, Segment | None]:
     """Stage: normalize every piece to the speech reference (bumpers loudness-matched), with
     the slot's tempo-up applied to the messages."""
-    episode = inputs.episode
     intro = _normalized_segment(pieces.intro, SegmentKind.INTRO, work, "intro", episode)
     outro = _normalized_segment(pieces.outro, SegmentKind.OUTRO, work, "outro", episode)
     sting = (
@@ -159,12 +232,11 @@ def prepare_segments(
         if pieces.sting is not None
         else None
     )
-    by_id = {m.id: m for m in inputs.messages}
-    messages = []
+    segments = []
     for clip in clips:
-        message = by_id[clip.message_id]
+        message = messages[clip.message_id]
         audio = ffmpeg.change_tempo(load_clip(clip), SR, tempo)
-        messages.append(
+        segments.append(
             _normalized_segment(
                 audio,
                 SegmentKind.MESSAGE,
@@ -182,7 +254,7 @@ def prepare_segments(
                 tempo=tempo,
             )
         )
-    return intro, messages, outro, sting
+    return intro, segments, outro, sting
 
 
 def build_bed(
@@ -221,16 +293,17 @@ def build_bed(
 def write_metadata(
     folder: Path,
     inputs: EpisodeInputs,
+    messages: Mapping[str, Message],
     programme: Programme,
     deliverables: Sequence[Deliverable],
     loudness: Loudness,
     profile: DeliveryProfile,
+    extra: Mapping[str, object] | None = None,
 ) -> None:
     """Stage (issue 4): embed the metadata in each measured deliverable, then write the
     sidecars; both see only what the metadata policy lets out."""
 
     def view(scope: str) -> PublicMetadata:
-        messages = {m.id: m for m in inputs.messages}
         return public_metadata(
             inputs.policy,
             scope,
@@ -245,7 +318,7 @@ def write_metadata(
     embedded = view(EMBEDDED)
     for deliverable in deliverables:
         embed_metadata(deliverable, embedded)
-    write_sidecars(folder, view(SIDECARS), deliverables, loudness)
+    write_sidecars(folder, view(SIDECARS), deliverables, loudness, extra=extra)
 
 
 def render_episode(
@@ -254,7 +327,12 @@ def render_episode(
     settings: RenderSettings | None = None,
     reporter: Reporter | None = None,
 ) -> RunReport:
-    """Render one episode end to end. Raises InputError (exit 2) or RenderError (exit 1)."""
+    """Render one episode end to end. Raises InputError (exit 2) or RenderError (exit 1).
+
+    On success the render is published atomically with its review page and manifest, and
+    recorded in the broadcast ledger in the same step: the ledger transaction commits only
+    after the folder is published, and is rolled back if publishing fails.
+    """
     settings = settings or RenderSettings()
     reporter = reporter or QuietReporter()
     started = time.monotonic()
@@ -265,14 +343,9 @@ def render_episode(
     engines = EngineSet(settings.gtts)
     cache = ClipCache(project.cache_dir)
 
-    with (
-        episode_lock(project.output_dir, episode.id),
-        Staging(project.output_dir, episode.id) as staging,
-    ):
-        assert staging.path is not None and staging.work is not None
-        jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in inputs.messages]
-        reporter.stage("synthesizing", total=len(jobs))
-        clips = synthesize_all(
+    def synthesize(messages: Sequence[Message]) -> list[Clip]:
+        jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in messages]
+        return synthesize_all(
             jobs,
             engines,
             cache,
@@ -280,6 +353,27 @@ def render_episode(
             concurrency=settings.concurrency,
             on_clip=reporter.clip_done,
         )
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(episode_lock(project.output_dir, episode.id))
+        if episode.select is not None:
+            # held until the render is in the ledger: no other render takes the same messages
+            stack.enter_context(queue_lock(project.output_dir))
+        staging = stack.enter_context(Staging(project.output_dir, episode.id))
+        assert staging.path is not None and staging.work is not None
+        pieces = decode_bumpers(inputs)
+        selection: Selection | None = None
+        if episode.select is None:
+            messages = {m.id: m for m in inputs.messages}
+            reporter.stage("synthesizing", total=len(inputs.messages))
+            clips = synthesize(inputs.messages)
+        else:
+            assert inputs.message_index is not None
+            messages = dict(inputs.message_index.messages)
+            clips, selection = select_from_queue(
+                inputs, episode.select, synthesize, pieces, reporter
+            )
+            report.selection = selection.record()
         for clip in clips:
             if clip.fallback:
                 note = (
@@ -291,14 +385,16 @@ def render_episode(
         report.clips_total = len(clips)
         report.clips_cached = sum(c.cached for c in clips)
         report.clips_synthesized = report.clips_total - report.clips_cached
+        report.messages = [c.message_id for c in clips]
 
         reporter.stage("normalizing", total=len(clips) + 2)
-        pieces = decode_bumpers(inputs)
-        tempo = plan_tempo(inputs, clips, pieces)
+        tempo = plan_tempo(episode, clips, pieces)
         if tempo != 1.0:
             reporter.warn(f"messages sped up {tempo:.3f}x (pitch kept) to fit the slot")
             report.warnings.append(f"tempo-up {tempo:.3f}x to fit the slot")
-        intro, messages, outro, sting = prepare_segments(inputs, clips, pieces, staging.work, tempo)
+        intro, segments, outro, sting = prepare_segments(
+            episode, messages, clips, pieces, staging.work, tempo
+        )
         target = episode.target_length_s
         fill_to = round(target * SR) if target is not None and episode.fit == "exact" else None
         try:
@@ -306,7 +402,7 @@ def render_episode(
                 episode.id,
                 episode.title,
                 intro,
-                messages,
+                segments,
                 outro,
                 gap_s=episode.gap_s,
                 sting=sting,
@@ -336,9 +432,68 @@ def render_episode(
         )
         primary = deliverables[0]
         assert primary.loudness is not None
-        write_metadata(staging.path, inputs, programme, deliverables, primary.loudness, profiles[0])
+        # which messages the queue gave, so a re-render that chose others is explainable
+        extra = {"selection": report.selection} if report.selection is not None else None
+        write_metadata(
+            staging.path,
+            inputs,
+            messages,
+            programme,
+            deliverables,
+            primary.loudness,
+            profiles[0],
+            extra,
+        )
+
+        reporter.stage("writing the review page")
+        names = [d.path.name for d in deliverables]
+        audio = next((n for n in names if n.endswith(".wav")), names[0])
+        downloads = sorted(
+            p.name for p in staging.path.iterdir() if p.is_file() and p.suffix != ".html"
+        )
+        page = episode_page(
+            staging.path, programme, primary.loudness, episode, messages, audio, downloads
+        )
+        write_review(staging.path, page)
+        used_messages = [messages[c.message_id] for c in clips]
+        manifest_path = write_manifest(
+            staging.path,
+            manifest_document(
+                episode.id,
+                render_inputs(inputs, used_messages, engines),
+                output_files(staging.path),
+                messages=report.messages,
+                selection=report.selection,
+                fallbacks=len(report.fallbacks),
+            ),
+        )
+
         reporter.stage("publishing")
-        final = staging.publish()
+        if settings.ledger:
+            record = RenderRecord(
+                episode_id=episode.id,
+                title=episode.title,
+                date=episode.date,
+                rendered_at=now_utc(),
+                tool_version=__version__,
+                duration_s=round(programme.duration_s, 6),
+                sample_rate=programme.sample_rate,
+                placements=placements_of(
+                    [
+                        (s.message_id, s.start, s.end, s.text_sha256)
+                        for s in message_segments(programme)
+                        if s.message_id
+                    ],
+                    programme.sample_rate,
+                ),
+                deliverables=tuple(output_files(staging.path, exclude=())),
+                manifest_sha256=sha256_file(manifest_path),
+            )
+            with Ledger(project.ledger_path) as ledger, ledger.transaction():
+                report.ledger_render_id = ledger.add_render(record)
+                final = staging.publish()
+        else:
+            final = staging.publish()
 
     report.output_dir = final
     report.programme = programme

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 
 from .models import Clip, Loudness, RunReport
+
+
+class EpisodeOutcome(Protocol):
+    """What the batch tells about one episode (batch.EpisodeResult)."""
+
+    file: str
+    episode_id: str | None
+    status: str
+    reason: str | None
+    error: str | None
+    problems: list[str]
+    report: RunReport | None
+    elapsed_s: float
 
 
 def fmt_duration(seconds: float) -> str:
@@ -30,7 +48,13 @@ def fmt_level(value: float | None) -> str:
 
 
 class ConsoleReporter:
-    """Progress on stderr: a live bar on a terminal, one line per clip in a log."""
+    """Progress on stderr: live bars on a terminal, one line per step in a log (cron, CI).
+
+    Synthesis shows clips done/total, how many came from the cache and how many were
+    synthesized, and the time left; the later stages show a spinner with the time spent.
+    In a batch every line names the episode ("[2/3] 2026-w48"). `quiet` keeps warnings and
+    failures only.
+    """
 
     def __init__(self, err: Console, quiet: bool = False) -> None:
         self.err = err
@@ -39,49 +63,94 @@ class ConsoleReporter:
         self._task: TaskID | None = None
         self._done = self._cached = 0
         self._total = 0
+        self._label = ""
+
+    # --- a batch -----------------------------------------------------------------------------
+
+    def episode_started(self, label: str, number: int, total: int) -> None:
+        self._stop()
+        self._label = f"[{number}/{total}] {label}"
+        if not self.quiet:
+            self.err.print(self._label, highlight=False, style="bold", markup=False)
+
+    def episode_finished(self, result: EpisodeOutcome) -> None:
+        self._stop()
+        name = result.episode_id or result.file
+        if result.status == "failed":
+            self.err.print(f"error: {name}: {result.error}", highlight=False, markup=False)
+            for problem in result.problems:
+                self.err.print(f"  error: {problem}", highlight=False, markup=False)
+        elif not self.quiet:
+            why = f" ({result.reason})" if result.reason else ""
+            self.err.print(
+                f"{name}: {result.status} in {result.elapsed_s:.1f} s{why}",
+                highlight=False,
+                markup=False,
+            )
+        self._label = ""
+
+    # --- one render (the render.Reporter protocol) ------------------------------------------
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._stop()
         if self.quiet:
             return
+        prefix = f"{self._label} " if self._label else ""
         if name == "synthesizing" and total:
             self._total = total
             self._done = self._cached = 0
             if self.err.is_terminal:
                 self._progress = Progress(
-                    TextColumn("[bold]clips"),
+                    TextColumn(f"{escape(prefix)}[bold]clips"),
                     BarColumn(),
                     MofNCompleteColumn(),
                     TextColumn("{task.fields[detail]}"),
+                    TextColumn("ETA"),
                     TimeRemainingColumn(),
                     console=self.err,
                     transient=True,
                 )
-                self._task = self._progress.add_task("clips", total=total, detail="")
+                self._task = self._progress.add_task(
+                    "clips", total=total, detail="0 cached, 0 synthesized"
+                )
                 self._progress.start()
                 return
-        self.err.print(f"{name}…", highlight=False)
+        elif self.err.is_terminal:
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn(f"{escape(prefix)}{escape(name)}…"),
+                TimeElapsedColumn(),
+                console=self.err,
+                transient=True,
+            )
+            self._task = self._progress.add_task(name, total=None)
+            self._progress.start()
+            return
+        self.err.print(f"{prefix}{name}…", highlight=False, markup=False)
 
     def clip_done(self, clip: Clip) -> None:
         self._done += 1
         self._cached += clip.cached
         detail = f"{self._cached} cached, {self._done - self._cached} synthesized"
         if self._progress is not None and self._task is not None:
+            if self._done > self._total:  # a queue episode tried more candidates
+                self._total = self._done
+                self._progress.update(self._task, total=self._total)
             self._progress.update(self._task, advance=1, detail=detail)
         elif not self.quiet:
             how = "cached" if clip.cached else "synthesized"
             mark = " FALLBACK" if clip.fallback else ""
+            prefix = f"{self._label} " if self._label else ""
             self.err.print(
-                f"  [{self._done}/{self._total}] {clip.message_id}: {how} "
-                f"({clip.engine}, {clip.voice}){mark}",
+                f"  {prefix}[{self._done}/{max(self._total, self._done)}] {clip.message_id}: "
+                f"{how} ({clip.engine}, {clip.voice}){mark}",
                 highlight=False,
+                markup=False,
             )
 
     def warn(self, message: str) -> None:
-        if self._progress is not None:
-            self._progress.console.print(f"[bold yellow]warning:[/] {message}", highlight=False)
-        else:
-            self.err.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+        console = self._progress.console if self._progress is not None else self.err
+        console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)
 
     def _stop(self) -> None:
         if self._progress is not None:
@@ -154,3 +223,52 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
             highlight=False,
         )
     out.print(f"written: {show_path}/ in {report.elapsed_s:.1f} s", highlight=False)
+
+
+def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) -> None:
+    """The table a batch ends with: one row per episode, its note below, then the counts."""
+    table = Table(title=f"batch {week}", title_justify="left")
+    for name, justify in (
+        ("episode", "left"),
+        ("status", "left"),
+        ("msgs", "right"),
+        ("length", "right"),
+        ("cached", "right"),
+        ("new", "right"),
+        ("fallb.", "right"),
+        ("time", "right"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    notes = []
+    for r in results:
+        report = r.report
+        cells = ["", "", "", "", ""]
+        if report is not None and report.programme is not None:
+            cells = [
+                str(len(report.messages)),
+                fmt_duration(report.programme.duration_s),
+                str(report.clips_cached),
+                str(report.clips_synthesized),
+                str(len(report.fallbacks)),
+            ]
+        style = {"failed": "bold red", "skipped": "dim"}.get(r.status, "")
+        name = r.episode_id or r.file
+        table.add_row(
+            escape(name),
+            f"[{style}]{r.status}[/]" if style else r.status,
+            *cells,
+            f"{r.elapsed_s:.1f} s",
+        )
+        note = r.error if r.status == "failed" else r.reason
+        if note:
+            notes.append(f"  {name}: {r.status}: {note}")
+    out.print(table)
+    for note in notes:
+        out.print(note, highlight=False, markup=False)
+    statuses = [r.status for r in results]
+    counts = {s: statuses.count(s) for s in ("rendered", "skipped", "failed")}
+    out.print(
+        f"{len(results)} episode(s): {counts['rendered']} rendered, {counts['skipped']} skipped, "
+        f"{counts['failed']} failed",
+        highlight=False,
+    )

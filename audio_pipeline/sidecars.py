@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import cues
@@ -102,6 +102,8 @@ def write_sidecars(
     view: PublicMetadata,
     deliverables: Sequence[Deliverable],
     loudness: Loudness,
+    *,
+    extra: Mapping[str, object] | None = None,
 ) -> list[Path]:
     """Write every sidecar into `folder` (the render's staging folder). Returns the paths."""
     if view.scope != SIDECARS:
@@ -125,6 +127,7 @@ def write_sidecars(
     document = cues.cues_document(
         view, loudness=loudness, deliverables=deliverables, sidecar_files=names
     )
+    document.update(extra or {})
     put(CUES_JSON, cues.cues_json(document))
     # with a byte-order mark, so spreadsheet programs show the Korean titles
     put(BROADCAST_LOG, broadcast_log_csv(view), "utf-8-sig")

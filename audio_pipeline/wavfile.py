@@ -13,7 +13,7 @@ can only be made after the file has been measured (bext loudness), keeping it va
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -238,14 +238,8 @@ def read_info(path: Path) -> WavInfo:
     return WavInfo(rate, channels, bits, tag, data_offset, frames, tuple(chunks))
 
 
-def read(path: Path) -> tuple[np.ndarray, int]:
-    """Read a whole WAV into float32, shape (n,) for mono or (n, channels)."""
-    info = read_info(path)
-    width = info.bits // 8
-    count = info.frames * info.channels
-    with open(path, "rb") as f:
-        f.seek(info.data_offset)
-        raw = f.read(count * width)
+def _decode(raw: bytes, info: WavInfo) -> np.ndarray:
+    """Interleaved sample bytes of `info`'s format to float32."""
     if info.format_tag == WAVE_FORMAT_IEEE_FLOAT:
         x = np.frombuffer(raw, dtype="<f4").astype(np.float32)
     elif info.bits == 16:
@@ -261,7 +255,35 @@ def read(path: Path) -> tuple[np.ndarray, int]:
         x = (ints / float(1 << 23)).astype(np.float32)
     else:
         x = (np.frombuffer(raw, dtype="<i4").astype(np.float64) / 2**31).astype(np.float32)
-    return (x if info.channels == 1 else x.reshape(-1, info.channels)), info.sample_rate
+    return x if info.channels == 1 else x.reshape(-1, info.channels)
+
+
+def read(path: Path) -> tuple[np.ndarray, int]:
+    """Read a whole WAV into float32, shape (n,) for mono or (n, channels)."""
+    info = read_info(path)
+    width = info.bits // 8
+    count = info.frames * info.channels
+    with open(path, "rb") as f:
+        f.seek(info.data_offset)
+        raw = f.read(count * width)
+    return _decode(raw, info), info.sample_rate
+
+
+def iter_blocks(path: Path, block_frames: int) -> Iterator[np.ndarray]:
+    """A WAV's samples as float32 blocks of `block_frames` (the last one shorter), so a long
+    programme can be scanned without holding it in memory."""
+    info = read_info(path)
+    frame_bytes = info.channels * info.bits // 8
+    left = info.frames
+    with open(path, "rb") as f:
+        f.seek(info.data_offset)
+        while left > 0:
+            frames = min(block_frames, left)
+            raw = f.read(frames * frame_bytes)
+            if len(raw) < frames * frame_bytes:
+                raise WavError("data chunk is truncated")
+            left -= frames
+            yield _decode(raw, info)
 
 
 def write(path: Path, samples: np.ndarray, sample_rate: int, sample_format: str) -> None:

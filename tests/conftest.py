@@ -27,7 +27,13 @@ SR = 48_000
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AUDIO_PIPELINE_PROJECT", "AUDIO_PIPELINE_CACHE", "HTTPS_PROXY", "https_proxy"):
+    for name in (
+        "AUDIO_PIPELINE_PROJECT",
+        "AUDIO_PIPELINE_CACHE",
+        "AUDIO_PIPELINE_LEDGER",
+        "HTTPS_PROXY",
+        "https_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

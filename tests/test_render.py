@@ -61,6 +61,8 @@ def test_every_output_is_written(rendered: tuple[Project, Path]) -> None:
         f"{EPISODE_ID}.mp3.chapters.json",
         "broadcast-log.csv",
         "clips",
+        "review.html",
+        "manifest.json",
     }
     assert sorted(p.stem for p in (out / "clips").iterdir()) == sorted(MESSAGES)
     leftovers = [
