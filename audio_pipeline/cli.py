@@ -17,9 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
+from . import __version__, defaults
 from .cache import ClipCache
-from .engines import ENGINES, EngineSet
+from .engines import ENGINES, EngineSet, GttsSettings
 from .errors import EXIT_INVALID_INPUT, EXIT_RENDER_FAILED, InputError, PipelineError
 from .inputs import load_episode, load_messages, load_voices, validate_project
 from .project import Project
@@ -34,6 +34,10 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Inspect or empty the clip cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+
+# The weekly batch job sets these instead of options (an option on the command line wins).
+ENV_CONCURRENCY = "AUDIO_PIPELINE_CONCURRENCY"
+ENV_REQUESTS_PER_MINUTE = "AUDIO_PIPELINE_REQUESTS_PER_MINUTE"
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -117,14 +121,36 @@ def render(
         bool, typer.Option("--quiet", "-q", help="No progress; warnings and the summary only.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=16, help="Clips synthesized at once.")
-    ] = 2,
+        int,
+        typer.Option(
+            "--concurrency",
+            min=defaults.RENDER_CONCURRENCY_RANGE[0],
+            max=defaults.RENDER_CONCURRENCY_RANGE[1],
+            envvar=ENV_CONCURRENCY,
+            help="Clips synthesized at once; also the most network TTS requests in flight.",
+        ),
+    ] = defaults.RENDER_CONCURRENCY,
+    requests_per_minute: Annotated[
+        float,
+        typer.Option(
+            "--requests-per-minute",
+            min=0,
+            max=6000,
+            envvar=ENV_REQUESTS_PER_MINUTE,
+            help="Cap on network TTS requests a minute, retries included, shared by all "
+            "workers (0: no cap).",
+        ),
+    ] = defaults.GTTS_REQUESTS_PER_MINUTE,
 ) -> None:
     """Render an episode: clips, loudness, programme WAV and MP3, cues."""
     reporter = ConsoleReporter(err, quiet=quiet)
     with errors_to_exit_codes():
         project = project_for(episode_file)
-        settings = RenderSettings(strict=strict, concurrency=concurrency)
+        settings = RenderSettings(
+            strict=strict,
+            concurrency=concurrency,
+            gtts=GttsSettings(requests_per_minute=requests_per_minute),
+        )
         try:
             report = render_episode(project, episode_file, settings, reporter)
         finally:

@@ -52,7 +52,8 @@ class QuietReporter:
 @dataclass(frozen=True)
 class RenderSettings:
     strict: bool = False
-    concurrency: int = 2  # clip workers; espeak serializes on its lock, gTTS runs in parallel
+    # clip workers: espeak speaks in one forked child per core, gTTS requests run in parallel
+    concurrency: int = defaults.RENDER_CONCURRENCY
     gtts: GttsSettings = field(default_factory=GttsSettings)
     formats: tuple[OutputFormat, ...] = DEFAULT_FORMATS
 
