@@ -80,6 +80,7 @@ class _EncoderFeed:
 
     def __init__(self, path: Path, fmt: OutputFormat, gain_db: float = 0.0) -> None:
         args, muxer = fmt.codec_args()
+        self.path = path
         self.label = path.name
         self.gain = dsp.db_to_gain(gain_db)
         self.proc = ffmpeg.encoder(
@@ -110,7 +111,7 @@ class _EncoderFeed:
     def close(self) -> None:
         self.queue.put(None)
         self.thread.join()
-        ffmpeg.finish_encoder(self.proc, self.label)
+        ffmpeg.finish_encoder(self.proc, self.label, self.path)
 
     def abort(self) -> None:
         self.queue.put(None)

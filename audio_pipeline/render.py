@@ -7,6 +7,7 @@ published only when every stage succeeded, so a failed render publishes nothing.
 
 from __future__ import annotations
 
+import errno
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +18,13 @@ import numpy as np
 from . import __version__, cues, defaults, dsp, ffmpeg, wavfile
 from .assemble import assemble, message_segments
 from .cache import ClipCache
-from .deliver import DEFAULT_FORMATS, OutputFormat, master
+from .deliver import DEFAULT_FORMATS, MasterResult, OutputFormat, master
 from .engines import EngineSet, GttsSettings
-from .errors import RenderError
+from .errors import OutputError, RenderError
 from .inputs import EpisodeInputs, load_episode
 from .loudness import measure
 from .models import Clip, Episode, Programme, RunReport, Segment, SegmentKind
-from .outputdir import Staging, episode_lock
+from .outputdir import Staging, episode_lock, explain_os_error
 from .project import Project
 from .synthesis import ClipJob, load_clip, synthesize_all, text_sha256
 
@@ -132,6 +133,14 @@ def write_sidecars(
     (folder / f"{episode.id}.labels.txt").write_text(cues.audacity_labels(programme), "utf-8")
 
 
+def _is_write_failure(exc: OSError, output_dir: Path) -> bool:
+    """A full or read-only disk, or anything refused under output/: the user's to fix."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    name = exc.filename if isinstance(exc.filename, str) else None
+    return name is not None and Path(name).resolve().is_relative_to(output_dir.resolve())
+
+
 def render_episode(
     project: Project,
     episode_path: Path,
@@ -143,11 +152,33 @@ def render_episode(
     reporter = reporter or QuietReporter()
     started = time.monotonic()
     inputs = load_episode(episode_path, project)
-    episode = inputs.episode
-    report = RunReport(episode_id=episode.id)
+    report = RunReport(episode_id=inputs.episode.id)
+    try:
+        final, programme, result = _render_and_publish(inputs, settings, reporter, report)
+    except OSError as exc:
+        # a full or read-only disk met while writing: one line, not an internal error; the
+        # staging folder is already gone and the previous output untouched
+        if not _is_write_failure(exc, project.output_dir):
+            raise
+        raise OutputError(explain_os_error(exc, project.output_dir)) from exc
+    report.output_dir = final
+    report.programme = programme
+    report.programme_loudness = result.loudness
+    report.deliverables = [
+        type(d)(final / d.path.name, d.format, d.sample_rate, d.loudness)
+        for d in result.deliverables
+    ]
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _render_and_publish(
+    inputs: EpisodeInputs, settings: RenderSettings, reporter: Reporter, report: RunReport
+) -> tuple[Path, Programme, MasterResult]:
+    """Under the episode's lock, in a staging folder: every stage, then the atomic swap."""
+    project, episode = inputs.project, inputs.episode
     engines = EngineSet(settings.gtts)
     cache = ClipCache(project.cache_dir)
-
     with (
         episode_lock(project.output_dir, episode.id),
         Staging(project.output_dir, episode.id) as staging,
@@ -210,12 +241,4 @@ def render_episode(
         reporter.stage("publishing")
         final = staging.publish()
 
-    report.output_dir = final
-    report.programme = programme
-    report.programme_loudness = result.loudness
-    report.deliverables = [
-        type(d)(final / d.path.name, d.format, d.sample_rate, d.loudness)
-        for d in result.deliverables
-    ]
-    report.elapsed_s = time.monotonic() - started
-    return report
+    return final, programme, result

@@ -226,7 +226,14 @@ def synthesize_all(
 
 
 def load_clip(clip: Clip) -> np.ndarray:
-    samples, rate = wavfile.read(clip.path)
+    try:
+        samples, rate = wavfile.read(clip.path)
+    except (OSError, wavfile.WavError) as exc:
+        # cache WAVs never change once named; this is `cache clear` or a failing disk
+        raise RenderError(
+            f"message '{clip.message_id}': its cached clip {clip.path} could not be read back "
+            f"({exc}); was the cache cleared during the render? Run the render again"
+        ) from exc
     if rate != SR:
         raise SynthesisError(f"cached clip {clip.path.name} is at {rate} Hz, expected {SR}")
     return samples
