@@ -20,7 +20,13 @@ from rich.table import Table
 from . import __version__, defaults
 from .cache import ClipCache
 from .engines import ENGINES, EngineSet, GttsSettings
-from .errors import EXIT_INVALID_INPUT, EXIT_RENDER_FAILED, InputError, PipelineError
+from .errors import (
+    EXIT_INVALID_INPUT,
+    EXIT_RENDER_FAILED,
+    InputError,
+    PipelineError,
+    one_line,
+)
 from .inputs import load_episode, load_messages, load_voices, validate_project
 from .project import Project
 from .render import RenderSettings, render_episode
@@ -39,8 +45,10 @@ app.add_typer(cache_app, name="cache")
 ENV_CONCURRENCY = "AUDIO_PIPELINE_CONCURRENCY"
 ENV_REQUESTS_PER_MINUTE = "AUDIO_PIPELINE_REQUESTS_PER_MINUTE"
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup off: what is printed holds input text (titles, ids, file names, YAML keys), and
+# '[/b]' in a title must be printed, not parsed (a MarkupError used to end the command)
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 class State:
@@ -63,7 +71,7 @@ def errors_to_exit_codes() -> Iterator[None]:
         err.print(f"{len(exc.problems)} problem(s) found; nothing was written.")
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     except PipelineError as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {one_line(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; the previous output was left untouched")
@@ -74,7 +82,7 @@ def errors_to_exit_codes() -> Iterator[None]:
         if State.debug:
             traceback.print_exc()
         err.print(
-            f"error: internal error: {type(exc).__name__}: {exc} "
+            f"error: internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for the traceback, and report it)"
         )
         raise typer.Exit(EXIT_RENDER_FAILED) from None

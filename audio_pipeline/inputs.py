@@ -8,6 +8,7 @@ as ffmpeg-normalize does for its batches. Nothing is written while validating.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from .yamlio import load_yaml_mapping
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 MAX_BUMPER_S = 120.0
+# 120 s of 8-channel 32-bit audio at 96 kHz is under 400 MiB; decoding more is a mistake
+MAX_BUMPER_BYTES = 400 * 2**20
 
 MESSAGE_FIELDS = (
     "id",
@@ -203,14 +206,54 @@ def load_voices(project: Project) -> tuple[dict[str, VoiceProfile], list[Problem
     return voices, problems
 
 
+def riff_truncation(path: Path) -> str | None:
+    """For a RIFF/WAVE file: whether its data chunk holds fewer bytes than its header says.
+
+    ffmpeg decodes a cut-off WAV without complaint, so an intro that lost its second half
+    in a failed copy would pass as a shorter intro. Any other file: None (not judged here).
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        size = path.stat().st_size
+        offset = 12
+        while offset + 8 <= size:
+            f.seek(offset)
+            chunk_id, chunk_size = struct.unpack("<4sI", f.read(8))
+            if chunk_id == b"data":
+                held = size - offset - 8
+                if chunk_size > held and chunk_size != 0xFFFFFFFF:  # 0xFFFFFFFF: streamed
+                    return (
+                        f"its header announces {chunk_size} bytes of audio, the file holds {held}"
+                    )
+                return None
+            offset += 8 + chunk_size + (chunk_size % 2)
+    return "no audio data chunk in the WAV file"
+
+
 def check_audio_file(path: Path, label: str, sample_rate: int = defaults.SAMPLE_RATE) -> str | None:
     """Decode a bumper or sting fully; None when usable, else what is wrong with it."""
     from . import ffmpeg
 
     try:
+        size = path.stat().st_size
+        if size > MAX_BUMPER_BYTES:
+            return (
+                f"'{label}' is {size / 2**20:.0f} MiB; a bumper or sting is at most "
+                f"{MAX_BUMPER_BYTES / 2**20:.0f} MiB"
+            )
+        truncated = riff_truncation(path)
+    except OSError as exc:
+        return f"cannot read '{label}' ({exc.strerror or exc})"
+    if truncated:
+        return f"'{label}' is cut off: {truncated}; export the file again"
+    try:
         samples = ffmpeg.decode(path, label=label, sample_rate=sample_rate)
     except AudioDecodeError as exc:
-        return f"cannot decode '{label}' as audio ({exc.reason})"
+        if "matches no streams" in exc.reason:
+            return f"'{label}' holds no audio (an image, or a video without sound?)"
+        return f"cannot decode '{label}' as audio ({exc.reason}); use WAV, FLAC, MP3 or Ogg"
     seconds = len(samples) / sample_rate
     if seconds > MAX_BUMPER_S:
         return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -79,9 +80,13 @@ class ConsoleReporter:
 
     def warn(self, message: str) -> None:
         if self._progress is not None:
-            self._progress.console.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+            self._progress.console.print(
+                f"[bold yellow]warning:[/] {escape(message)}", highlight=False, markup=True
+            )
         else:
-            self.err.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+            self.err.print(
+                f"[bold yellow]warning:[/] {escape(message)}", highlight=False, markup=True
+            )
 
     def _stop(self) -> None:
         if self._progress is not None:
@@ -103,6 +108,7 @@ def loudness_line(loudness: Loudness) -> str:
 def summary(out: Console, report: RunReport, show_path: str) -> None:
     programme = report.programme
     assert programme is not None and report.programme_loudness is not None
+    # the CLI's consoles print input text (titles, ids) as it is: markup is off there
     table = Table(title=f"{programme.episode_id}: {programme.title}", title_justify="left")
     for name, justify in (
         ("#", "right"),
