@@ -11,6 +11,7 @@ import pytest
 
 from audio_pipeline import wavfile
 from audio_pipeline.cache import CacheError, ClipCache, cache_key
+from audio_pipeline.project import Project
 
 from .conftest import SR, sine
 
@@ -105,3 +106,26 @@ def test_a_full_disk_is_one_clear_line_naming_the_cache(
         ClipCache(tmp_path).put("cc" * 32, sine(440, 0.5, -10), SR, {})
     assert str(failure.value) == f"cannot write to the clip cache ({tmp_path}): the disk is full"
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_a_corrupt_cached_clip_is_found_on_read_and_synthesized_again(project: Project) -> None:
+    from audio_pipeline.render import render_episode
+
+    from .episodes import add_messages, write_episode
+
+    episode = write_episode(project, "rot", add_messages(project, 2, sentences_each=0))
+    first = render_episode(project, episode)
+    assert first.output_dir is not None and first.clips_synthesized == 2
+    wav = first.output_dir / "rot.wav"
+    before = wav.read_bytes()
+    (victim, *_) = sorted(project.cache_dir.rglob("*.wav"))
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x40  # one flipped bit in the audio: the header still reads fine
+    victim.write_bytes(bytes(data))
+
+    second = render_episode(project, episode)
+    assert (second.clips_cached, second.clips_synthesized) == (1, 1)
+    assert wav.read_bytes() == before  # the same programme, from a clip made again
+    assert not victim.exists() or victim.read_bytes() != bytes(data)
+    assert ClipCache(project.cache_dir).stats().incomplete == 0
