@@ -34,6 +34,7 @@ import email.utils
 import functools
 import io
 import random
+import re
 import socket
 import threading
 import time
@@ -114,7 +115,19 @@ def transport_failure(exc: BaseException | None) -> _Retryable:
 
 
 def _describe(reason: object) -> str:
-    text = str(reason) if reason is not None else "connection failed"
+    """urllib3's reasons as words: ProtocolError('Connection aborted.', RemoteDisconnected(
+    'Remote end closed ...')) reads "Connection aborted. Remote end closed ...", and the
+    connection object's repr in front of NewConnectionError's message is left out."""
+    if isinstance(reason, BaseException) and reason.args:
+        words = [
+            _describe(a) if isinstance(a, BaseException) else a
+            for a in reason.args
+            if isinstance(a, (str, BaseException))  # not the connection object in front
+        ]
+        text = " ".join(w for w in words if w)
+    else:
+        text = str(reason) if reason is not None else "connection failed"
+    text = re.sub(r"^<[^>]*>: ", "", text) or type(reason).__name__
     return text if len(text) <= 120 else text[:119] + "…"
 
 
