@@ -229,7 +229,7 @@ def riff_truncation(path: Path) -> str | None:
                     )
                 return None
             offset += 8 + chunk_size + (chunk_size % 2)
-    return "no audio data chunk in the WAV file"
+    return None  # no data chunk at all: ffmpeg will say it cannot decode the file
 
 
 def check_audio_file(path: Path, label: str, sample_rate: int = defaults.SAMPLE_RATE) -> str | None:

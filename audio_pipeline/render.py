@@ -25,7 +25,7 @@ from .inputs import EpisodeInputs, load_episode
 from .loudness import measure
 from .models import Clip, Episode, Programme, RunReport, Segment, SegmentKind
 from .outputdir import Staging, episode_lock, explain_os_error
-from .project import Project
+from .project import Project, real_path
 from .synthesis import ClipJob, load_clip, synthesize_all, text_sha256
 
 SR = defaults.SAMPLE_RATE
@@ -138,7 +138,8 @@ def _is_write_failure(exc: OSError, output_dir: Path) -> bool:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         return True
     name = exc.filename if isinstance(exc.filename, str) else None
-    return name is not None and Path(name).resolve().is_relative_to(output_dir.resolve())
+    where = real_path(Path(name)) if name else None
+    return where is not None and where.is_relative_to(real_path(output_dir) or output_dir)
 
 
 def render_episode(

@@ -77,7 +77,8 @@ def fresh_copy(template: Path, dest: Path) -> Project:
 
 
 def cache_digests(cache: Path) -> dict[str, str]:
-    return {p.stem: digest(p) for p in cache.rglob("*.wav")}
+    """Cached clips by key (a cache WAV is named <key>.<its own hash>.wav)."""
+    return {p.name.split(".")[0]: digest(p) for p in cache.rglob("*.wav")}
 
 
 @pytest.mark.slow
@@ -217,8 +218,9 @@ def test_total_failure_ends_in_bounded_time_with_a_clear_message(
     assert "\n" not in message
     assert "voice 'ko-google' failed" in message and "--strict forbids fallback" in message
     assert "gTTS" in message
-    # give-up budget + one attempt deadline + one backoff, with a generous margin for load
-    assert elapsed < settings.give_up_after_s + settings.attempt_timeout_s + 10.0
+    # the give-up budget counts from the first failing attempt and no attempt or backoff
+    # may overrun it; the margin is for loading the episode and a loaded machine
+    assert elapsed < settings.give_up_after_s + 8.0
     assert not (project.output_dir / "faults").exists()
 
 
@@ -234,7 +236,7 @@ def test_total_failure_falls_back_loudly_where_allowed(serve: object, project: P
     elapsed = time.monotonic() - started
     assert [(c.engine, c.fallback) for c in clips] == [("espeak", True)] * 3
     assert all("gTTS" in (c.fallback_reason or "") for c in clips)
-    assert elapsed < settings.give_up_after_s + settings.attempt_timeout_s + 10.0
+    assert elapsed < settings.give_up_after_s + 8.0  # and then three clips by espeak
     sent = len(server.records)
     assert sent <= 2 * settings.max_attempts  # given up for the run, not retried per clip
 

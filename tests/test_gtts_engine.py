@@ -186,9 +186,10 @@ def test_failing_for_longer_than_the_budget_gives_up_for_the_run() -> None:
         sleep=sleep,
         clock=lambda: now[0],
     )
-    with pytest.raises(EngineUnavailable, match=r"failed every request for 3[0-9] s"):
+    with pytest.raises(EngineUnavailable, match=r"failed every request for [0-9]+ s"):
         eng.synthesize("안녕하세요.", {})
-    assert 30.0 <= now[0] < 30.0 + 8.0  # the budget, plus at most one backoff
+    # given up when the next backoff would overrun the budget: never after it
+    assert 30.0 - 8.0 <= now[0] <= 30.0
 
 
 @pytest.mark.parametrize(

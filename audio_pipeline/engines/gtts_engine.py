@@ -237,6 +237,7 @@ class GttsEngine(Engine):
         self._failing_since: float | None = None  # first failure since the last success
         self._pause_until = 0.0  # Retry-After holds every worker, not just the one told
         self._in_flight: set[_Attempt] = set()
+        self._local = threading.local()  # when this worker's current attempt began
         self.limiter = RateLimiter(self.settings.requests_per_minute, sleep=self._limiter_sleep)
         self.requests_sent = 0
 
@@ -290,21 +291,27 @@ class GttsEngine(Engine):
         self._wait_out_pause()
         self.limiter.acquire()
         self._raise_if_unavailable()
-        with self._lock:
-            self.requests_sent += 1
         attempt = _Attempt()
         with self._lock:
+            self.requests_sent += 1
             self._in_flight.add(attempt)
+            started = self._clock()
+            self._local.started = started
+            # while every request is failing, no attempt may run past the give-up budget
+            deadline = self.settings.attempt_timeout_s
+            if self._failing_since is not None:
+                budget_left = self._failing_since + self.settings.give_up_after_s - started
+                deadline = max(0.01, min(deadline, budget_left))
         try:
             worker = threading.Thread(
                 target=self._request, args=(text, opts, attempt), name="gtts-request", daemon=True
             )
             worker.start()
-            finished = attempt.done.wait(self.settings.attempt_timeout_s)
+            finished = attempt.done.wait(deadline)
             if not finished or attempt.expired:
                 attempt.expire()
                 self._raise_if_unavailable()
-                raise _Retryable(f"no complete answer within {self.settings.attempt_timeout_s:g} s")
+                raise _Retryable(f"no complete answer within {self._clock() - started:.0f} s")
         finally:
             with self._lock:
                 self._in_flight.discard(attempt)
@@ -372,12 +379,13 @@ class GttsEngine(Engine):
             self._failed_sentences = 0
             self._failing_since = None
 
-    def _failed_now(self, failure: _Retryable) -> None:
-        """Book one failed attempt; give the engine up when the run rules say so."""
+    def _failed_now(self, failure: _Retryable, wait: float) -> None:
+        """Book one failed attempt, to be followed by `wait` seconds of backoff; give the
+        engine up when the run rules say so."""
         now = self._clock()
         with self._lock:
-            if self._failing_since is None:
-                self._failing_since = now
+            if self._failing_since is None:  # failing since this attempt began
+                self._failing_since = getattr(self._local, "started", now)
             failing_for = now - self._failing_since
             if failure.connection and not self._succeeded:
                 self._connection_failures += 1
@@ -394,7 +402,7 @@ class GttsEngine(Engine):
             raise self._give_up(
                 f"gTTS rate-limited: the service asks to wait {failure.wait_s:.0f} s"
             ) from failure
-        if failing_for >= self.settings.give_up_after_s:
+        if failing_for + wait >= self.settings.give_up_after_s:  # waiting would overrun it
             raise self._give_up(
                 f"gTTS failed every request for {failing_for:.0f} s (last: {failure})"
             ) from failure
@@ -421,9 +429,12 @@ class GttsEngine(Engine):
                 self._succeeded_now()
                 return EngineAudio(samples, defaults.SAMPLE_RATE, requests=attempt)
             last = str(failure)
-            self._failed_now(failure)
+            wait = 0.0
             if attempt < self.settings.max_attempts:
-                self._sleep(max(failure.wait_s or 0.0, self._backoff(attempt)))
+                wait = max(failure.wait_s or 0.0, self._backoff(attempt))
+            self._failed_now(failure, wait)
+            if wait:
+                self._sleep(wait)
         with self._lock:
             self._failed_sentences += 1
             failed = self._failed_sentences
