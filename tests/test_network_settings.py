@@ -75,3 +75,28 @@ def test_bad_values_exit_2_naming_the_option(
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert named in result.output  # type: ignore[attr-defined]
     assert captured == []
+
+
+def test_workers_asking_for_an_engine_at_once_share_one() -> None:
+    """One engine per run: its rate cap and give-up state are for every worker."""
+    import threading
+
+    from audio_pipeline.engines import EngineSet, GttsSettings
+
+    for _ in range(20):
+        engines = EngineSet(GttsSettings())
+        got: list[object] = []
+        start = threading.Barrier(8)
+
+        def worker(
+            engines: EngineSet = engines, got: list[object] = got, start: object = start
+        ) -> None:
+            start.wait()  # type: ignore[attr-defined]
+            got.append(engines.get("gtts"))
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(engine) for engine in got}) == 1

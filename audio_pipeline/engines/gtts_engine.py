@@ -293,15 +293,19 @@ class GttsEngine(Engine):
         self._raise_if_unavailable()
         attempt = _Attempt()
         with self._lock:
-            self.requests_sent += 1
-            self._in_flight.add(attempt)
             started = self._clock()
             self._local.started = started
             # while every request is failing, no attempt may run past the give-up budget
             deadline = self.settings.attempt_timeout_s
             if self._failing_since is not None:
-                budget_left = self._failing_since + self.settings.give_up_after_s - started
-                deadline = max(0.01, min(deadline, budget_left))
+                deadline = min(
+                    deadline, self._failing_since + self.settings.give_up_after_s - started
+                )
+            if deadline > 0:
+                self.requests_sent += 1
+                self._in_flight.add(attempt)
+        if deadline <= 0:  # another worker's failures spent the budget: send nothing
+            raise _Retryable("no time left to try again")
         try:
             worker = threading.Thread(
                 target=self._request, args=(text, opts, attempt), name="gtts-request", daemon=True
