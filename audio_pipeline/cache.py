@@ -4,12 +4,17 @@ Key: sha256 of the canonical JSON of everything that shapes the synthesized clip
 engine version, voice options, tempo, trim threshold, the exact sentences sent and their
 pauses). The same text with the same voice settings is reused across runs and episodes.
 
-Entry: `<key[:2]>/<key>.wav` (48 kHz mono float32) and `<key>.json` (what made it, the WAV's
-sha256 and frame count). Both are written to a temporary file in the same folder and
-renamed into place, WAV first; the JSON is the commit marker. A reader checks the JSON, the
-hash and the WAV header; anything wrong is a miss, and the bad entry is removed so the clip
-is synthesized again. Two processes writing the same key write identical bytes, and rename
-is atomic, so neither can observe a half-written entry.
+Entry: `<key[:2]>/<key>.json`, the commit marker (what made the clip, the WAV's sha256 and
+frame count, the WAV's name), and `<key[:2]>/<key>.<sha256[:16]>.wav` (48 kHz mono float32),
+named by its own content. Both are written to a temporary file in the same folder and
+renamed into place, WAV first. A reader checks the JSON, the hash and the WAV header;
+anything wrong is a miss, and the bad entry is removed so the clip is synthesized again.
+
+A WAV file never changes once it has its name, so a clip a reader has verified stays what
+it verified even while another process commits the same key: a network engine need not
+answer the same bytes twice, and with one file per key a second writer's WAV could meet
+the first writer's JSON, be taken for corruption and be deleted under a third process that
+was about to read it. A WAV whose JSON was replaced is left over; `cache clear` removes it.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from typing import Any
 import numpy as np
 
 from . import wavfile
+from .errors import RenderError
+from .outputdir import explain_os_error
 
-CACHE_FORMAT = 1  # bump when the entry layout or the processing before caching changes
+CACHE_FORMAT = 2  # bump when the entry layout or the processing before caching changes
 
 
 def cache_key(parts: dict[str, Any]) -> str:
@@ -48,15 +55,26 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    """Write through `write(path)` to a temp file beside `target`, fsync, rename into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def _write_temp(folder: Path, name: str, write: Any) -> Path:
+    """Write through `write(path)` to a fresh temp file in `folder`, fsynced; return it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+    return tmp_path
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    """Write through `write(path)` to a temp file beside `target`, fsync, rename into place."""
+    tmp_path = _write_temp(target.parent, target.name, write)
+    try:
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -69,58 +87,96 @@ class CacheStats:
     root: Path
     entries: int
     bytes: int
-    incomplete: int  # WAVs without a commit marker, or stray temp files
+    incomplete: int  # WAVs no commit marker names, or stray temp files
+
+
+class CacheError(RenderError):
+    """The cache folder cannot be written (disk full, read-only, permissions)."""
 
 
 class ClipCache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        folder = self.root / key[:2]
-        return folder / f"{key}.wav", folder / f"{key}.json"
+    def _meta_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> tuple[Path, dict[str, Any]] | None:
         """The entry's WAV path and metadata, or None (a miss; a corrupt entry is removed)."""
-        wav, meta_path = self._paths(key)
-        if not meta_path.exists():
-            return None
+        meta_path = self._meta_path(key)
         try:
-            meta = json.loads(meta_path.read_text("utf-8"))
-            if meta.get("key") != key or meta.get("sha256") != _sha256_file(wav):
+            raw = meta_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return None  # unreadable: a miss; synthesis will say what is wrong if it matters
+        wav: Path | None = None
+        try:
+            meta = json.loads(raw.decode("utf-8"))
+            if not isinstance(meta, dict) or meta.get("key") != key:
+                raise ValueError("not this key's record")
+            name = meta.get("wav")
+            if not isinstance(name, str) or Path(name).name != name or not name.startswith(key):
+                raise ValueError("no WAV named")
+            wav = meta_path.parent / name
+            if meta.get("sha256") != _sha256_file(wav):
                 raise ValueError("hash mismatch")
             info = wavfile.read_info(wav)
             if info.frames != meta.get("frames") or info.frames == 0:
                 raise ValueError("frame count mismatch")
-        except (OSError, ValueError, json.JSONDecodeError):
-            self.discard(key)
+        except (OSError, ValueError, UnicodeDecodeError):
+            self._discard_record(meta_path, raw, wav)
             return None
         return wav, meta
 
     def put(self, key: str, samples: np.ndarray, sample_rate: int, meta: dict[str, Any]) -> Path:
-        wav, meta_path = self._paths(key)
-        wav.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(wav, lambda p: wavfile.write(p, samples, sample_rate, "float32"))
-        record = {
-            **meta,
-            "key": key,
-            "sha256": _sha256_file(wav),
-            "frames": int(samples.shape[0]),
-            "sample_rate": sample_rate,
-        }
-        _atomic_write(
-            meta_path,
-            lambda p: p.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8"),
-        )
+        meta_path = self._meta_path(key)
+        try:
+            meta_path.parent.mkdir(parents=True, exist_ok=True)
+            staged = _write_temp(
+                meta_path.parent,
+                f"{key}.wav",
+                lambda p: wavfile.write(p, samples, sample_rate, "float32"),
+            )
+            sha = _sha256_file(staged)
+            wav = meta_path.parent / f"{key}.{sha[:16]}.wav"
+            os.replace(staged, wav)  # same name, same bytes: replacing a twin changes nothing
+            record = {
+                **meta,
+                "key": key,
+                "wav": wav.name,
+                "sha256": sha,
+                "frames": int(samples.shape[0]),
+                "sample_rate": sample_rate,
+            }
+            text = json.dumps(record, ensure_ascii=False, indent=1)
+            _atomic_write(meta_path, lambda p: p.write_text(text, "utf-8"))
+        except OSError as exc:
+            raise CacheError(explain_os_error(exc, self.root, "the clip cache")) from exc
         return wav
 
+    def _discard_record(self, meta_path: Path, seen: bytes, wav: Path | None) -> None:
+        """Remove a bad entry: its WAV, and its JSON unless another process has meanwhile
+        committed a new one (a fresh, good entry must not be taken down with the old)."""
+        if wav is not None:
+            with contextlib.suppress(OSError):
+                wav.unlink()
+        with contextlib.suppress(OSError):
+            if meta_path.read_bytes() == seen:
+                meta_path.unlink()
+
     def discard(self, key: str) -> None:
-        for path in self._paths(key):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        meta_path = self._meta_path(key)
+        with contextlib.suppress(OSError):
+            meta_path.unlink()
+        for wav in meta_path.parent.glob(f"{key}.*.wav"):
+            with contextlib.suppress(OSError):
+                wav.unlink()
 
     def stats(self) -> CacheStats:
         entries = size = incomplete = 0
+        named: set[str] = set()
+        wavs: list[Path] = []
         if self.root.is_dir():
             for path in self.root.rglob("*"):
                 if not path.is_file():
@@ -130,8 +186,11 @@ class ClipCache:
                     incomplete += 1
                 elif path.suffix == ".json":
                     entries += 1
-                elif path.suffix == ".wav" and not path.with_suffix(".json").exists():
-                    incomplete += 1
+                    with contextlib.suppress(OSError, ValueError, AttributeError):
+                        named.add(str(json.loads(path.read_text("utf-8")).get("wav")))
+                elif path.suffix == ".wav":
+                    wavs.append(path)
+        incomplete += sum(1 for w in wavs if w.name not in named)
         return CacheStats(self.root, entries, size, incomplete)
 
     def clear(self) -> int:

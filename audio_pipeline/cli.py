@@ -19,10 +19,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
+from . import __version__, defaults
 from .cache import ClipCache
-from .engines import ENGINES, EngineSet
-from .errors import EXIT_INVALID_INPUT, EXIT_RENDER_FAILED, InputError, PipelineError, Problem
+from .engines import ENGINES, EngineSet, GttsSettings
+from .errors import (
+    EXIT_INVALID_INPUT,
+    EXIT_RENDER_FAILED,
+    InputError,
+    PipelineError,
+    Problem,
+    one_line,
+)
 from .inputs import (
     load_episode,
     load_global_lexicon,
@@ -55,8 +62,14 @@ ledger_app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# The weekly batch job sets these instead of options (an option on the command line wins).
+ENV_CONCURRENCY = "AUDIO_PIPELINE_CONCURRENCY"
+ENV_REQUESTS_PER_MINUTE = "AUDIO_PIPELINE_REQUESTS_PER_MINUTE"
+
+# markup off: what is printed holds input text (titles, ids, file names, YAML keys), and
+# '[/b]' in a title must be printed, not parsed (a MarkupError used to end the command)
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 class State:
@@ -79,7 +92,7 @@ def errors_to_exit_codes() -> Iterator[None]:
         err.print(f"{len(exc.problems)} problem(s) found; nothing was written.")
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     except PipelineError as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {one_line(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; the previous output was left untouched")
@@ -90,7 +103,7 @@ def errors_to_exit_codes() -> Iterator[None]:
         if State.debug:
             traceback.print_exc()
         err.print(
-            f"error: internal error: {type(exc).__name__}: {exc} "
+            f"error: internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for the traceback, and report it)"
         )
         raise typer.Exit(EXIT_RENDER_FAILED) from None
@@ -137,14 +150,36 @@ def render(
         bool, typer.Option("--quiet", "-q", help="No progress; warnings and the summary only.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=16, help="Clips synthesized at once.")
-    ] = 2,
+        int,
+        typer.Option(
+            "--concurrency",
+            min=defaults.RENDER_CONCURRENCY_RANGE[0],
+            max=defaults.RENDER_CONCURRENCY_RANGE[1],
+            envvar=ENV_CONCURRENCY,
+            help="Clips synthesized at once; also the most network TTS requests in flight.",
+        ),
+    ] = defaults.RENDER_CONCURRENCY,
+    requests_per_minute: Annotated[
+        float,
+        typer.Option(
+            "--requests-per-minute",
+            min=0,
+            max=6000,
+            envvar=ENV_REQUESTS_PER_MINUTE,
+            help="Cap on network TTS requests a minute, retries included, shared by all "
+            "workers (0: no cap).",
+        ),
+    ] = defaults.GTTS_REQUESTS_PER_MINUTE,
 ) -> None:
     """Render an episode: clips, loudness, programme WAV and MP3, cues."""
     reporter = ConsoleReporter(err, quiet=quiet)
     with errors_to_exit_codes():
         project = project_for(episode_file)
-        settings = RenderSettings(strict=strict, concurrency=concurrency)
+        settings = RenderSettings(
+            strict=strict,
+            concurrency=concurrency,
+            gtts=GttsSettings(requests_per_minute=requests_per_minute),
+        )
         try:
             report = render_episode(project, episode_file, settings, reporter)
         finally:

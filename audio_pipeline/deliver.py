@@ -211,6 +211,7 @@ class _EncoderFeed:
 
     def __init__(self, path: Path, fmt: OutputFormat, gain_db: float = 0.0) -> None:
         args, muxer = codec_args(fmt)
+        self.path = path
         self.label = path.name
         self.gain = dsp.db_to_gain(gain_db)
         self.proc = ffmpeg.encoder(
@@ -241,7 +242,7 @@ class _EncoderFeed:
     def close(self) -> None:
         self.queue.put(None)
         self.thread.join()
-        ffmpeg.finish_encoder(self.proc, self.label)
+        ffmpeg.finish_encoder(self.proc, self.label, self.path)
 
     def abort(self) -> None:
         self.queue.put(None)

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the render failed, 2 the input is invalid.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -23,7 +24,14 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")
+
+
+def one_line(text: str) -> str:
+    """Text from input files as one printable line: control characters (newlines, escape
+    sequences) and line separators become '?', so a YAML key or a file name holding them
+    can neither split a problem over lines nor drive the terminal."""
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
 
 
 class PipelineError(Exception):

@@ -10,6 +10,7 @@ ffprobe.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import subprocess
@@ -132,14 +133,24 @@ def encoder(
     )
 
 
-def finish_encoder(proc: subprocess.Popen[bytes], label: str) -> None:
-    """Close stdin, wait, and raise with ffmpeg's own last line on failure."""
+# ffmpeg reports a failed write as text; these are turned back into the OSError they were,
+# so a full or read-only disk reads the same whichever writer met it first
+_WRITE_ERRORS = tuple((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES))
+
+
+def finish_encoder(proc: subprocess.Popen[bytes], label: str, path: Path | None = None) -> None:
+    """Close stdin, wait, and raise with ffmpeg's own last line on failure (an OSError when
+    that line is the system's "No space left on device" and the like)."""
     if proc.stdin is not None and not proc.stdin.closed:
         with contextlib.suppress(BrokenPipeError):
             proc.stdin.close()
     stderr = proc.stderr.read() if proc.stderr is not None else b""
     code = proc.wait()
     if code != 0:
+        text = stderr.decode("utf-8", "replace")
+        for number in _WRITE_ERRORS:
+            if os.strerror(number) in text:
+                raise OSError(number, os.strerror(number), str(path or label))
         raise PipelineError(f"encoding {label} failed: {_last_line(stderr)}")
 
 

@@ -227,7 +227,9 @@ class FieldReader:
         known = set(allowed)
         for key in self.data:
             if key not in known:
-                self.problem(str(key), f"unknown field; allowed fields: {', '.join(sorted(known))}")
+                self.problem(
+                    _clip(key), f"unknown field; allowed fields: {', '.join(sorted(known))}"
+                )
 
 
 def _clip(value: Any, limit: int = 40) -> str:

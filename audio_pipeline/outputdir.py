@@ -25,16 +25,21 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _explain(exc: OSError, folder: Path) -> str:
-    reasons = {
-        errno.EROFS: "the file system is read-only",
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-    }
-    why = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"cannot write to {folder}: {why}; the previous output was left untouched"
+_REASONS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def explain_os_error(exc: OSError, folder: Path, what: str | None = None) -> str:
+    """One line for a failed write: where, why, and (for output) that nothing was lost."""
+    why = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    if what is None:
+        return f"cannot write to {folder}: {why}; the previous output was left untouched"
+    return f"cannot write to {what} ({folder}): {why}"
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -70,7 +75,7 @@ def episode_lock(output_root: Path, episode_id: str) -> Iterator[None]:
         locks.mkdir(parents=True, exist_ok=True)
         fd = os.open(locks / f"{episode_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise OutputError(_explain(exc, output_root)) from exc
+        raise OutputError(explain_os_error(exc, output_root)) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -109,7 +114,7 @@ class Staging:
             )
         except OSError as exc:
             self._cleanup()
-            raise OutputError(_explain(exc, self.output_root)) from exc
+            raise OutputError(explain_os_error(exc, self.output_root)) from exc
         return self
 
     def _recover(self) -> None:
@@ -149,7 +154,7 @@ class Staging:
                 os.rename(self.path, self.final)
             _fsync_dir(self.output_root)
         except OSError as exc:
-            raise OutputError(_explain(exc, self.output_root)) from exc
+            raise OutputError(explain_os_error(exc, self.output_root)) from exc
         self.path = None
         return self.final
 

@@ -19,6 +19,19 @@ ENV_ALLOWED_AUDIO = "AUDIO_PIPELINE_ALLOWED_AUDIO_DIRS"
 ENV_LEDGER = "AUDIO_PIPELINE_LEDGER"
 
 
+def real_path(path: Path) -> Path | None:
+    """`path` with every symlink followed, or None where that cannot be done: a symlink
+    loop (RuntimeError before Python 3.13), a name too long, a component not a folder."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Project:
     root: Path
@@ -44,7 +57,7 @@ class Project:
         env = os.environ.get(ENV_PROJECT)
         if env:
             return cls.at(Path(env))
-        starts = [hint.resolve().parent] if hint is not None else []
+        starts = [(real_path(hint) or hint.absolute()).parent] if hint is not None else []
         starts.append(Path.cwd())
         for start in starts:
             for folder in (start, *start.parents):
@@ -78,23 +91,30 @@ class Project:
 
     def show(self, path: Path) -> str:
         """A path for messages: relative to the project root when inside it."""
-        try:
-            return str(path.resolve().relative_to(self.root))
-        except ValueError:
-            return str(path)
+        # the name in the project first (a link is named as the link), then where it leads
+        for candidate in (path.absolute(), real_path(path)):
+            if candidate is not None and candidate.is_relative_to(self.root):
+                return str(candidate.relative_to(self.root))
+        return str(path)
 
     def resolve_audio(self, value: str) -> tuple[Path | None, str | None]:
         """Resolve a bumper/sting path named in an input file. Returns (path, problem)."""
         if "\x00" in value:
             return None, "path contains a NUL byte"
+        shown = _shown(value)
         raw = Path(value)
         candidate = raw if raw.is_absolute() else self.root / raw
-        real = candidate.resolve()  # follows symlinks: a link leading out is caught below
+        real = real_path(candidate)  # follows symlinks: a link leading out is caught below
+        if real is None:
+            return None, f"'{shown}' cannot be followed (a symlink loop, or a name too long)"
         if not any(real.is_relative_to(d) for d in self.allowed_audio_dirs):
             allowed = ", ".join(self.show(d) + "/" for d in self.allowed_audio_dirs)
-            return None, f"'{value}' is outside the allowed folders ({allowed})"
-        if not real.exists():
-            return None, f"'{value}' does not exist"
-        if not real.is_file():
-            return None, f"'{value}' is not a file"
+            return None, f"'{shown}' is outside the allowed folders ({allowed})"
+        try:
+            if not real.exists():
+                return None, f"'{shown}' does not exist"
+            if not real.is_file():
+                return None, f"'{shown}' is not a file"
+        except OSError as exc:  # a name too long for the file system, and the like
+            return None, f"'{shown}' cannot be read ({exc.strerror or exc})"
         return real, None

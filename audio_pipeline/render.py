@@ -10,6 +10,7 @@ so a failed render publishes nothing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from .cache import ClipCache
 from .deliver import deliver
 from .embed import embed_metadata
 from .engines import EngineSet, GttsSettings
-from .errors import RenderError
+from .errors import OutputError, RenderError
 from .inputs import EpisodeInputs, load_episode
 from .ledger import Ledger, RenderRecord, now_utc, placements_of
 from .loudness import measure
@@ -49,9 +50,9 @@ from .models import (
     SegmentKind,
     SelectRule,
 )
-from .outputdir import Staging, episode_lock
+from .outputdir import Staging, episode_lock, explain_os_error
 from .profiles import DeliveryProfile
-from .project import Project
+from .project import Project, real_path
 from .review import episode_page, write_review
 from .selection import Selection, choose, nothing_chosen, queue_for, queue_lock
 from .sidecars import write_sidecars
@@ -83,7 +84,8 @@ class QuietReporter:
 @dataclass(frozen=True)
 class RenderSettings:
     strict: bool = False
-    concurrency: int = 2  # clip workers; espeak runs on every core, gTTS within its rate cap
+    # clip workers: espeak speaks in one forked child per core, gTTS requests run in parallel
+    concurrency: int = defaults.RENDER_CONCURRENCY
     gtts: GttsSettings = field(default_factory=GttsSettings)
     ledger: bool = True  # record the published render in the broadcast ledger
 
@@ -321,6 +323,15 @@ def write_metadata(
     write_sidecars(folder, view(SIDECARS), deliverables, loudness, extra=extra)
 
 
+def _is_write_failure(exc: OSError, output_dir: Path) -> bool:
+    """A full or read-only disk, or anything refused under output/: the user's to fix."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    name = exc.filename if isinstance(exc.filename, str) else None
+    where = real_path(Path(name)) if name else None
+    return where is not None and where.is_relative_to(real_path(output_dir) or output_dir)
+
+
 def render_episode(
     project: Project,
     episode_path: Path,
@@ -337,9 +348,29 @@ def render_episode(
     reporter = reporter or QuietReporter()
     started = time.monotonic()
     inputs = load_episode(episode_path, project)
-    episode = inputs.episode
+    report = RunReport(episode_id=inputs.episode.id)
+    try:
+        final, programme, deliverables = _render_and_publish(inputs, settings, reporter, report)
+    except OSError as exc:
+        # a full or read-only disk met while writing: one line, not an internal error; the
+        # staging folder is already gone and the previous output untouched
+        if not _is_write_failure(exc, project.output_dir):
+            raise
+        raise OutputError(explain_os_error(exc, project.output_dir)) from exc
+    report.output_dir = final
+    report.programme = programme
+    report.programme_loudness = deliverables[0].loudness
+    report.deliverables = [replace(d, path=final / d.path.name) for d in deliverables]
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _render_and_publish(
+    inputs: EpisodeInputs, settings: RenderSettings, reporter: Reporter, report: RunReport
+) -> tuple[Path, Programme, list[Deliverable]]:
+    """Under the episode's lock, in a staging folder: every stage, then the atomic swap."""
+    project, episode = inputs.project, inputs.episode
     profiles = inputs.delivery_profiles()
-    report = RunReport(episode_id=episode.id)
     engines = EngineSet(settings.gtts)
     cache = ClipCache(project.cache_dir)
 
@@ -494,10 +525,4 @@ def render_episode(
                 final = staging.publish()
         else:
             final = staging.publish()
-
-    report.output_dir = final
-    report.programme = programme
-    report.programme_loudness = primary.loudness
-    report.deliverables = [replace(d, path=final / d.path.name) for d in deliverables]
-    report.elapsed_s = time.monotonic() - started
-    return report
+    return final, programme, deliverables

@@ -150,7 +150,7 @@ class ConsoleReporter:
 
     def warn(self, message: str) -> None:
         console = self._progress.console if self._progress is not None else self.err
-        console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)
+        console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, markup=True)
 
     def _stop(self) -> None:
         if self._progress is not None:
@@ -172,6 +172,7 @@ def loudness_line(loudness: Loudness) -> str:
 def summary(out: Console, report: RunReport, show_path: str) -> None:
     programme = report.programme
     assert programme is not None and report.programme_loudness is not None
+    # the CLI's consoles print input text (titles, ids) as it is: markup is off there
     table = Table(title=f"{programme.episode_id}: {programme.title}", title_justify="left")
     for name, justify in (
         ("#", "right"),

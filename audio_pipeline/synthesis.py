@@ -21,6 +21,7 @@ import numpy as np
 from . import defaults, dsp, ffmpeg, wavfile
 from .cache import ClipCache, cache_key
 from .engines import Engine, EngineSet
+from .engines.base import AudioCheck
 from .errors import EngineUnavailable, RenderError, SynthesisError
 from .models import Clip, Message, Script, VoiceProfile
 from .script import build_script
@@ -85,6 +86,18 @@ def check_speech(samples: np.ndarray, text: str, tempo: float, what: str) -> Non
         )
 
 
+def sentence_check(voice: VoiceProfile, text: str, what: str) -> AudioCheck:
+    """The check one sentence's audio must pass, as the engine's answer: trimmed as it will
+    be, not silent, and a duration plausible for its text. A network engine asks again
+    when its answer fails it (a garbled or cut-off answer is a transient fault)."""
+
+    def check(samples: np.ndarray, rate: int) -> None:
+        audio = dsp.trim_silence(dsp.resample(samples, rate, SR), SR, voice.trim_threshold_db)
+        check_speech(audio, text, 1.0, what)
+
+    return check
+
+
 def synthesize_audio(engine: Engine, voice: VoiceProfile, script: Script) -> tuple[np.ndarray, int]:
     """Speak every sentence and join them with the script's pauses. Returns (audio, requests)."""
     if not script.sentences:
@@ -96,11 +109,13 @@ def synthesize_audio(engine: Engine, voice: VoiceProfile, script: Script) -> tup
     requests = 0
     for n, sentence in enumerate(script.sentences, start=1):
         what = f"message '{script.message_id}' sentence {n}"
-        spoken = engine.synthesize(sentence.text, voice.options)
+        spoken = engine.synthesize(
+            sentence.text, voice.options, check=sentence_check(voice, sentence.text, what)
+        )
         requests += spoken.requests
         audio = dsp.resample(spoken.samples, spoken.sample_rate, SR)
         audio = dsp.trim_silence(audio, SR, voice.trim_threshold_db)
-        check_speech(audio, sentence.text, 1.0, what)
+        check_speech(audio, sentence.text, 1.0, what)  # every engine's answer, whatever it did
         audio = ffmpeg.change_tempo(audio, SR, voice.tempo)
         parts.append(audio)
         if sentence.pause_after_s > 0:
@@ -221,7 +236,14 @@ def synthesize_all(
 
 
 def load_clip(clip: Clip) -> np.ndarray:
-    samples, rate = wavfile.read(clip.path)
+    try:
+        samples, rate = wavfile.read(clip.path)
+    except (OSError, wavfile.WavError) as exc:
+        # cache WAVs never change once named; this is `cache clear` or a failing disk
+        raise RenderError(
+            f"message '{clip.message_id}': its cached clip {clip.path} could not be read back "
+            f"({exc}); was the cache cleared during the render? Run the render again"
+        ) from exc
     if rate != SR:
         raise SynthesisError(f"cached clip {clip.path.name} is at {rate} Hz, expected {SR}")
     return samples

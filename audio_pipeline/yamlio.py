@@ -56,13 +56,20 @@ class _GuardedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _real(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop is a RuntimeError before Python 3.13
+        return None
+
+
 def display_path(path: Path, root: Path | None = None) -> str:
     """A path as the user should see it: relative to the project when inside it."""
     if root is not None:
-        try:
-            return str(path.resolve().relative_to(root.resolve()))
-        except ValueError:
-            pass
+        # the name in the project first (a link is named as the link), then where it leads
+        for candidate, base in ((path.absolute(), root.absolute()), (_real(path), _real(root))):
+            if candidate is not None and base is not None and candidate.is_relative_to(base):
+                return str(candidate.relative_to(base))
     return str(path)
 
 
@@ -76,15 +83,24 @@ def load_yaml_mapping(
         return None, [Problem(shown, "", message)]
 
     try:
-        if path.is_symlink() or not path.is_file():
-            if not path.exists():
-                return fail("file not found")
-            if not path.is_file():
-                return fail("not a regular file")
-        size = path.stat().st_size
+        real = _real(path)
+        if real is None:
+            return fail("is a link that cannot be followed (a loop?); put the file itself here")
+        if not real.exists():
+            return fail("is a link to a missing file" if path.is_symlink() else "file not found")
+        if not real.is_file():
+            return fail("not a regular file")
+        real_root = _real(root) if root is not None else None
+        if real_root is not None and real != path.absolute() and not real.is_relative_to(real_root):
+            # a link leading out of the project: its text could be broadcast unreviewed
+            return fail(f"is a link to {real}, outside the project; copy the file in instead")
+        size = real.stat().st_size
         if size > max_bytes:
             return fail(f"file is {size} bytes; at most {max_bytes} bytes are allowed")
-        raw = path.read_bytes()[: max_bytes + 1]
+        with open(real, "rb") as f:
+            raw = f.read(max_bytes + 1)  # the file may have grown since stat
+        if len(raw) > max_bytes:
+            return fail(f"file is over {max_bytes} bytes; at most {max_bytes} bytes are allowed")
     except OSError as exc:
         return fail(f"cannot read file: {exc.strerror or exc}")
     try:

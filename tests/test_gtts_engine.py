@@ -169,3 +169,41 @@ def test_batchexecute_fixture_matches_what_gtts_parses(speechlike_mp3: bytes) ->
     line = batchexecute_body(speechlike_mp3).splitlines()[2]
     payload = json.loads(json.loads(line)[0][2])
     assert base64.b64decode(payload[0]) == speechlike_mp3
+
+
+@responses.activate
+def test_failing_for_longer_than_the_budget_gives_up_for_the_run() -> None:
+    responses.post(URL, status=503)
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    eng = GttsEngine(
+        GttsSettings(
+            max_attempts=50, give_up_after_s=30.0, backoff_base_s=1.0, requests_per_minute=0
+        ),
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    with pytest.raises(EngineUnavailable, match=r"failed every request for [0-9]+ s"):
+        eng.synthesize("안녕하세요.", {})
+    # given up when the next backoff would overrun the budget: never after it
+    assert 30.0 - 8.0 <= now[0] <= 30.0
+
+
+@pytest.mark.parametrize(
+    ("failure", "connection"),
+    [
+        (requests.exceptions.ConnectTimeout("connect timed out"), True),
+        (requests.exceptions.ConnectionError("Failed to resolve 'translate.google.com'"), True),
+        (requests.exceptions.ReadTimeout("read timed out"), False),
+        (requests.exceptions.ChunkedEncodingError("IncompleteRead"), False),
+    ],
+)
+def test_only_failures_where_nothing_came_back_count_as_unreachable(
+    failure: Exception, connection: bool
+) -> None:
+    from audio_pipeline.engines.gtts_engine import transport_failure
+
+    assert transport_failure(failure).connection is connection

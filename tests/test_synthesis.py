@@ -119,7 +119,7 @@ def test_a_garbled_engine_answer_never_reaches_the_cache(project: Project) -> No
         def resolved_options(self, options: object) -> dict[str, object]:
             return {}
 
-        def synthesize(self, text: str, options: object) -> EngineAudio:
+        def synthesize(self, text: str, options: object, check: object = None) -> EngineAudio:
             return EngineAudio(np.zeros(SR, dtype=np.float32), SR)
 
     engines = EngineSet()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from .base import Engine, EngineAudio, Option
 from .espeak_engine import EspeakEngine
 from .gtts_engine import GttsEngine, GttsSettings
@@ -15,15 +17,19 @@ class EngineSet:
     def __init__(self, gtts_settings: GttsSettings | None = None) -> None:
         self._gtts_settings = gtts_settings
         self._instances: dict[str, Engine] = {}
+        # clip workers ask for their engine at the same moment: without the lock each could
+        # make its own, and the rate cap and give-up state meant for the run were per worker
+        self._lock = threading.Lock()
 
     def get(self, name: str) -> Engine:
-        if name not in self._instances:
-            cls = ENGINES[name]
-            if cls is GttsEngine:
-                self._instances[name] = GttsEngine(self._gtts_settings)
-            else:
-                self._instances[name] = cls()
-        return self._instances[name]
+        with self._lock:
+            if name not in self._instances:
+                cls = ENGINES[name]
+                if cls is GttsEngine:
+                    self._instances[name] = GttsEngine(self._gtts_settings)
+                else:
+                    self._instances[name] = cls()
+            return self._instances[name]
 
     def instances(self) -> dict[str, Engine]:
         return dict(self._instances)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -17,6 +17,11 @@ class EngineAudio:
     samples: np.ndarray
     sample_rate: int
     requests: int = 1  # network requests it took (retries included)
+
+
+# Judges one decoded answer (mono float32 samples, their rate): raises SynthesisError when the
+# audio is silent or implausible for its text. A network engine retries an answer it rejects.
+AudioCheck = Callable[[np.ndarray, int], None]
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,14 @@ class Engine(ABC):
         """A quick check (seconds at most) that the engine can work now: None, or why not."""
 
     @abstractmethod
-    def synthesize(self, text: str, options: Mapping[str, Any]) -> EngineAudio:
-        """Speak one sentence. Raises SynthesisError, or EngineUnavailable for the run."""
+    def synthesize(
+        self, text: str, options: Mapping[str, Any], check: AudioCheck | None = None
+    ) -> EngineAudio:
+        """Speak one sentence. Raises SynthesisError, or EngineUnavailable for the run.
+
+        `check`, when given, judges the audio; an engine whose answers vary (the network)
+        asks again when it raises, a deterministic one may leave it to the caller.
+        """
 
     def resolved_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Options with defaults filled in: what the cache key and the engine see."""

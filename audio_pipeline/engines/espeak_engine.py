@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import defaults
 from ..errors import EngineUnavailable, SynthesisError
-from .base import Engine, EngineAudio, Option
+from .base import AudioCheck, Engine, EngineAudio, Option
 
 # espeak_ng speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -260,7 +260,11 @@ class EspeakEngine(Engine):
             return str(exc)
         return None
 
-    def synthesize(self, text: str, options: Mapping[str, Any]) -> EngineAudio:
+    def synthesize(
+        self, text: str, options: Mapping[str, Any], check: AudioCheck | None = None
+    ) -> EngineAudio:
+        # `check` is left to the caller: espeak says the same thing every time, so asking
+        # again after a rejected answer would only get the same answer
         opts = self.resolved_options(options)
         voice = opts["voice"] + (f"+{opts['variant']}" if opts["variant"] else "")
         reason = self.probe()

@@ -1,0 +1,102 @@
+"""The network knobs the weekly job needs: concurrency and the requests-per-minute cap, as
+options of `render` and as environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from audio_pipeline import cli
+from audio_pipeline.errors import RenderError
+from audio_pipeline.project import Project
+from audio_pipeline.render import RenderSettings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch, project: Project) -> list[RenderSettings]:
+    seen: list[RenderSettings] = []
+
+    def fake_render(
+        project: Project, episode: Path, settings: RenderSettings, reporter: object
+    ) -> None:
+        seen.append(settings)
+        raise RenderError("stopped here by the test")
+
+    monkeypatch.setattr(cli, "render_episode", fake_render)
+    monkeypatch.chdir(project.root)
+    for name in (cli.ENV_CONCURRENCY, cli.ENV_REQUESTS_PER_MINUTE):
+        monkeypatch.delenv(name, raising=False)
+    return seen
+
+
+def render(*args: str, env: dict[str, str] | None = None) -> object:
+    return runner.invoke(cli.app, ["render", "input/episodes/2026-w47.yaml", *args], env=env)
+
+
+def test_defaults(captured: list[RenderSettings]) -> None:
+    result = render()
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    (settings,) = captured
+    assert settings.concurrency == 2 and settings.gtts.requests_per_minute == 120
+
+
+def test_options(captured: list[RenderSettings]) -> None:
+    render("--concurrency", "6", "--requests-per-minute", "30")
+    (settings,) = captured
+    assert settings.concurrency == 6 and settings.gtts.requests_per_minute == 30
+
+
+def test_environment_for_the_batch_job_and_options_win(captured: list[RenderSettings]) -> None:
+    env = {cli.ENV_CONCURRENCY: "4", cli.ENV_REQUESTS_PER_MINUTE: "0"}
+    render(env=env)
+    render("--requests-per-minute", "60", env=env)
+    first, second = captured
+    assert (first.concurrency, first.gtts.requests_per_minute) == (4, 0)
+    assert (second.concurrency, second.gtts.requests_per_minute) == (4, 60)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--concurrency", "0"], None, "--concurrency"),
+        (["--requests-per-minute", "-5"], None, "--requests-per-minute"),
+        ([], {cli.ENV_REQUESTS_PER_MINUTE: "fast"}, cli.ENV_REQUESTS_PER_MINUTE),
+        ([], {cli.ENV_CONCURRENCY: "99"}, cli.ENV_CONCURRENCY),
+    ],
+)
+def test_bad_values_exit_2_naming_the_option(
+    captured: list[RenderSettings], args: list[str], env: dict[str, str] | None, named: str
+) -> None:
+    result = render(*args, env=env)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert named in result.output  # type: ignore[attr-defined]
+    assert captured == []
+
+
+def test_workers_asking_for_an_engine_at_once_share_one() -> None:
+    """One engine per run: its rate cap and give-up state are for every worker."""
+    import threading
+
+    from audio_pipeline.engines import EngineSet, GttsSettings
+
+    for _ in range(20):
+        engines = EngineSet(GttsSettings())
+        got: list[object] = []
+        start = threading.Barrier(8)
+
+        def worker(
+            engines: EngineSet = engines, got: list[object] = got, start: object = start
+        ) -> None:
+            start.wait()  # type: ignore[attr-defined]
+            got.append(engines.get("gtts"))
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(engine) for engine in got}) == 1
