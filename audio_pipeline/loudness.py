@@ -61,10 +61,18 @@ def _frames(x: np.ndarray) -> np.ndarray:
 
 
 def windows_touching(mask: np.ndarray, before: int, after: int) -> np.ndarray:
-    """Indices i (in range) with a True in mask[i - after .. i + before]: the mask dilated."""
-    counts = np.convolve(mask.astype(np.int32), np.ones(before + after + 1, dtype=np.int32))
-    # counts[k] sums mask[k - (before + after) .. k]; index i needs mask[i - after .. i + before]
-    dilated = counts[before : before + len(mask)] > 0
+    """Indices i (in range) with a True in mask[i - after .. i + before]: the mask dilated.
+
+    Counted with a running sum (O(n)): numpy's integer convolution is a direct O(n x width)
+    loop, and this runs over every sample a true-peak meter or limiter sees."""
+    n = len(mask)
+    width = before + after + 1
+    # running[k] counts mask[: k - after], so the window of i, mask[i - after .. i + before],
+    # counts running[i + width] - running[i]
+    padded = np.zeros(n + width, dtype=np.int32)
+    padded[after + 1 : after + 1 + n] = mask
+    running = np.cumsum(padded)
+    dilated = running[width : width + n] > running[:n]
     return np.flatnonzero(dilated)
 
 
@@ -117,15 +125,26 @@ class TruePeakMeter:
 
 class LoudnessMeter:
     """Streaming EBU R128 meter: integrated, LRA, true peak and, with `maxima`, the maximum
-    momentary and short-term loudness (bext fields, EBU Tech 3285 v2)."""
+    momentary and short-term loudness (bext fields, EBU Tech 3285 v2).
 
-    def __init__(self, sample_rate: int, channels: int = 1, *, maxima: bool = False) -> None:
+    `true_peak=False` leaves the true peak out (reported as NaN) for a caller that uses only
+    the loudness: the true-peak meter costs more than libebur128's gating itself.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int = 1,
+        *,
+        maxima: bool = False,
+        true_peak: bool = True,
+    ) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
         self.maxima = maxima
         mode = _M.MODE_I | _M.MODE_LRA
         self._state = pyebur128.R128State(channels, sample_rate, mode)
-        self._tp = TruePeakMeter(sample_rate, channels)
+        self._tp = TruePeakMeter(sample_rate, channels) if true_peak else None
         self._hop = max(1, round(sample_rate * MOMENTARY_HOP_S))
         self._pending = np.zeros((0, channels), dtype=np.float32)
         self._frames = 0
@@ -140,7 +159,8 @@ class LoudnessMeter:
         frames = _frames(block)
         if frames.shape[1] != self.channels:
             raise ValueError("block channel count does not match the meter")
-        self._tp.add(frames)
+        if self._tp is not None:
+            self._tp.add(frames)
         if not self.maxima:
             self._feed(frames)
             return
@@ -166,7 +186,7 @@ class LoudnessMeter:
         if len(self._pending):
             self._feed(self._pending)
             self._pending = self._pending[:0]
-        tp = db(self._tp.finish())
+        tp = db(self._tp.finish()) if self._tp is not None else float("nan")
         if self._frames == 0:
             return Loudness(float("-inf"), tp)
         if self._frames < MIN_BLOCK_S * self.sample_rate:

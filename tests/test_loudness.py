@@ -83,3 +83,24 @@ def test_true_peak_meter_is_exact_against_full_interpolation() -> None:
 
 def test_true_peak_of_full_scale_sine_is_zero_dbtp() -> None:
     assert loudness.true_peak_dbtp(sine(997, 2, 0.0), SR) == pytest.approx(0.0, abs=0.1)
+
+
+@pytest.mark.parametrize(("before", "after"), [(0, 11), (14, 14), (3, 0), (0, 0)])
+def test_windows_touching_is_the_mask_dilated(before: int, after: int) -> None:
+    rng = np.random.default_rng(5)
+    for n, p in ((1, 1.0), (7, 0.3), (1000, 0.01), (1000, 0.5), (4096, 0.0)):
+        mask = rng.random(n) < p
+        want = [i for i in range(n) if mask[max(0, i - after) : i + before + 1].any()]
+        assert loudness.windows_touching(mask, before, after).tolist() == want
+
+
+def test_meter_without_true_peak_measures_the_same_loudness() -> None:
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal(SR * 5) * np.linspace(0.01, 0.3, SR * 5)).astype(np.float32)
+    full, bare = LoudnessMeter(SR), LoudnessMeter(SR, true_peak=False)
+    for start in range(0, len(x), 10_000):
+        full.add(x[start : start + 10_000])
+        bare.add(x[start : start + 10_000])
+    a, b = full.result(), bare.result()
+    assert (b.integrated_lufs, b.lra_lu) == (a.integrated_lufs, a.lra_lu)
+    assert np.isnan(b.true_peak_dbtp) and np.isfinite(a.true_peak_dbtp)
