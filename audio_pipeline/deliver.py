@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import correlate
 
 from . import bwf, defaults, dsp, ffmpeg, wavfile
 from .errors import RenderError
@@ -362,8 +361,10 @@ def codec_delay(sent: np.ndarray, decoded: np.ndarray) -> int:
         return 0
     a = sent[:n].astype(np.float64)
     b = decoded[: n + MAX_CODEC_DELAY].astype(np.float64)
-    corr = correlate(b, a, mode="valid", method="fft")
-    return int(np.argmax(corr))
+    # corr[k] = sum_i b[i + k] a[i] for k in 0..MAX_CODEC_DELAY, through the FFT
+    size = 1 << (len(b) + len(a) - 1).bit_length()
+    full = np.fft.irfft(np.fft.rfft(b, size) * np.conj(np.fft.rfft(a, size)), size)
+    return int(np.argmax(full[: MAX_CODEC_DELAY + 1]))
 
 
 def calibrate_codec(fmt: OutputFormat, limited: np.ndarray, ceiling_dbtp: float) -> Calibration:

@@ -29,7 +29,6 @@ from .engines import EngineSet, GttsSettings
 from .errors import OutputError, RenderError
 from .inputs import EpisodeInputs, load_episode
 from .ledger import Ledger, RenderRecord, now_utc, placements_of
-from .loudness import measure
 from .manifest import (
     manifest_document,
     output_files,
@@ -104,7 +103,9 @@ def _normalized_segment(
 ) -> Segment:
     """Normalize one piece to the episode's speech reference and ceiling, stage, measure it."""
     try:
-        y = dsp.normalize(samples, SR, episode.target_lufs, episode.true_peak_dbtp)
+        y, loudness = dsp.normalize_measured(
+            samples, SR, episode.target_lufs, episode.true_peak_dbtp
+        )
     except ValueError as exc:
         raise RenderError(f"{name}: {exc}") from exc
     path = work / f"{name}.f32.wav"
@@ -115,7 +116,7 @@ def _normalized_segment(
         path=path,
         start=0,
         length=len(y),
-        loudness=measure(y, SR),
+        loudness=loudness,
         **meta,  # type: ignore[arg-type]
     )
 
