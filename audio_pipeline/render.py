@@ -454,7 +454,7 @@ def _render_and_publish(
             programme = replace(programme, bed=build_bed(episode.bed, programme, episode, label))
 
         reporter.stage("mastering")
-        deliverables = deliver(
+        delivery = deliver(
             programme,
             staging.path,
             episode.id,
@@ -462,6 +462,7 @@ def _render_and_publish(
             reference_db=episode.target_lufs,
             clips_dir=staging.path / "clips",
         )
+        deliverables = delivery.deliverables
         primary = deliverables[0]
         assert primary.loudness is not None
         # which messages the queue gave, so a re-render that chose others is explainable
@@ -484,7 +485,15 @@ def _render_and_publish(
             p.name for p in staging.path.iterdir() if p.is_file() and p.suffix != ".html"
         )
         page = episode_page(
-            staging.path, programme, primary.loudness, episode, messages, audio, downloads
+            staging.path,
+            programme,
+            primary.loudness,
+            episode,
+            messages,
+            audio,
+            downloads,
+            clip_facts=delivery.clips,  # measured and drawn while the files were written
+            waveform=delivery.waveforms.get(audio),
         )
         write_review(staging.path, page)
         used_messages = [messages[c.message_id] for c in clips]

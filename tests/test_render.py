@@ -237,6 +237,24 @@ def test_fallback_is_recorded_in_report_and_cues(warm_project: Project) -> None:
     }
 
 
+def test_the_wav_is_measured_as_ffmpeg_decodes_it(warm_project: Project) -> None:
+    # the WAV deliverable is measured from the samples written to it, while it is written:
+    # decoding the finished file back with ffmpeg and measuring it gives the same figures
+    report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
+    assert report.programme is not None
+    wav = report.deliverables[0]
+    assert wav.format == "wav" and wav.loudness is not None
+    spans = deliver._scaled_spans(report.programme, wav.sample_rate)
+    decoded = deliver.measure_file(wav.path, OutputFormat("wav"), spans, maxima=True)
+    for name in ("integrated_lufs", "true_peak_dbtp", "lra_lu", "max_momentary_lufs"):
+        assert getattr(wav.loudness, name) == pytest.approx(
+            getattr(decoded.loudness, name), abs=1e-9
+        ), name
+    assert [(i, c.integrated_lufs) for i, c in wav.cue_loudness] == [
+        (i, pytest.approx(c.integrated_lufs, abs=1e-9)) for i, c in decoded.cues
+    ]
+
+
 def test_codec_calibration_measures_level_and_delay() -> None:
     # LAME CBR returns speech ~0.4 dB quiet and hides its delay in the LAME header; raw MP2
     # decodes 481 samples late (the layer II filterbank): both must be measured
