@@ -14,7 +14,7 @@ import errno
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 import numpy as np
@@ -497,12 +497,13 @@ def _render_and_publish(
         )
         write_review(staging.path, page)
         used_messages = [messages[c.message_id] for c in clips]
+        outputs = output_files(staging.path)  # hashed once: the manifest and the ledger
         manifest_path = write_manifest(
             staging.path,
             manifest_document(
                 episode.id,
                 render_inputs(inputs, used_messages, engines),
-                output_files(staging.path),
+                outputs,
                 messages=report.messages,
                 selection=report.selection,
                 fallbacks=len(report.fallbacks),
@@ -527,7 +528,12 @@ def _render_and_publish(
                     ],
                     programme.sample_rate,
                 ),
-                deliverables=tuple(output_files(staging.path, exclude=())),
+                deliverables=tuple(
+                    sorted(
+                        [*outputs, *output_files(staging.path, exclude=[o.file for o in outputs])],
+                        key=lambda f: PurePosixPath(f.file),  # output_files' own order
+                    )
+                ),
                 manifest_sha256=sha256_file(manifest_path),
             )
             with Ledger(project.ledger_path) as ledger, ledger.transaction():
