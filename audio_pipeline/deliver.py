@@ -20,6 +20,7 @@ more than 0.5 LU off target.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import queue
@@ -109,6 +110,7 @@ class Trims:
 
     spans: tuple[tuple[int, int, float], ...]  # (start, end, trim dB), in programme order
 
+    @functools.cached_property
     def _breakpoints(self) -> tuple[np.ndarray, np.ndarray]:
         # each message's span at its trim; interpolation fills the gaps, and before the
         # first / after the last message the trim of the nearest one holds
@@ -121,7 +123,7 @@ class Trims:
         over the whole block (most blocks lie inside one segment)."""
         if not self.spans:
             return None
-        xs, ys = self._breakpoints()
+        xs, ys = self._breakpoints
         ends = np.interp([start, stop - 1], xs, ys)
         inside = ys[np.searchsorted(xs, start, "right") : np.searchsorted(xs, stop - 1, "left")]
         if ends[0] == ends[1] and bool(np.all(inside == ends[0])):
@@ -198,7 +200,17 @@ class _SpeechMeter:
     def __init__(self, mix: Mixdown, profile: DeliveryProfile, reference_db: float) -> None:
         self.stream = ProfileStream(mix, profile, reference_db, bed=False)
         self.meter = LoudnessMeter(SR, 1, true_peak=False)
-        self.spans = [(s.index, s.start, s.end) for s in mix.programme.segments]
+        segments = mix.programme.segments
+        # Through a profile that processes nothing, a segment that overlaps no other (no
+        # fades) leaves this pass as the very samples its normalization measured: its
+        # loudness is known, and measured once (libebur128 does not depend on block sizes).
+        plain = not self.stream.chain.processors
+        self.known = {
+            s.index: s.loudness.integrated_lufs
+            for s in segments
+            if plain and not s.fade_in and not s.fade_out
+        }
+        self.spans = [(s.index, s.start, s.end) for s in segments if s.index not in self.known]
         self.meters = {i: LoudnessMeter(SR, 1, true_peak=False) for i, _, _ in self.spans}
         self.position = 0
 
@@ -214,7 +226,7 @@ class _SpeechMeter:
     def result(self) -> tuple[Loudness, dict[int, float]]:
         self.add(self.stream.flush())
         levels = {i: m.result().integrated_lufs for i, m in self.meters.items()}
-        return self.meter.result(), levels
+        return self.meter.result(), {**self.known, **levels}
 
 
 def measure_speech_all(
@@ -281,7 +293,9 @@ class _EncoderFeed:
 class _WavSink:
     """Writes a WAV deliverable and measures the samples it holds as they are written (the
     PCM integers, decoded as a reader decodes them), as a whole and message by message; it
-    draws the file's waveform for the review page too."""
+    draws the file's waveform for the review page too. The review clips, when they are cut
+    from this very file (`slices`), are written from its bytes, and their loudness is the
+    loudness of its messages."""
 
     def __init__(
         self,
@@ -293,6 +307,7 @@ class _WavSink:
     ) -> None:
         # room for the bext chunk (issue 4), filled once the file has been measured
         self.path = path
+        self.fmt = fmt
         self.writer = wavfile.WavWriter(
             path, SR, 1, f"pcm{fmt.bit_depth}", reserve=bwf.RESERVE_BYTES
         )
@@ -300,21 +315,41 @@ class _WavSink:
         self.meter = LoudnessMeter(SR, 1, maxima=True)
         self.cue_meters = [(i, s, e, LoudnessMeter(SR, 1, true_peak=False)) for i, s, e in spans]
         self.waveform = Waveform(frames)
+        self.slices: list[_SliceWriter] = []
+
+    def takes_slices(self, slices: list[_SliceWriter]) -> bool:
+        """Cut the review clips (24-bit, the programme's own samples) from this file when it
+        holds exactly those samples; they then measure its messages."""
+        spans = [(i, s, e) for i, s, e, _ in self.cue_meters]
+        if self.fmt.bit_depth != 24 or self.gain != 1.0:
+            return False
+        if spans != [(c.segment.index, c.segment.start, c.segment.end) for c in slices]:
+            return False
+        self.slices = slices
+        self.cue_meters = []
+        return True
 
     def __call__(self, start: int, block: np.ndarray) -> None:
-        stored = self.writer.write(
+        data, stored = self.writer.encode(
             block if self.gain == 1.0 else (block * self.gain).astype(np.float32)
         )
+        self.writer.write_encoded(data, len(stored))
         self.meter.add(stored)
         _add_spans(self.cue_meters, start, stored)
         self.waveform.add(stored)
+        for clip in self.slices:
+            clip.take(start, data, stored)
 
     def close(self) -> None:
         self.writer.close()
+        for clip in self.slices:
+            clip.close()
 
     def abort(self) -> None:
         if not self.writer.closed:
             self.writer.close()
+        for clip in self.slices:
+            clip.abort()
 
     def measured(self) -> FileMeasure:
         """What the finished file holds; its header is read back to be sure of its length."""
@@ -324,6 +359,7 @@ class _WavSink:
                 f"{self.path.name}: {frames} samples on disk, {self.writer.frames} written"
             )
         cues = tuple((i, m.result()) for i, _, _, m in self.cue_meters)
+        cues += tuple((c.segment.index, c.loudness()) for c in self.slices)
         return FileMeasure(self.meter.result(), frames, cues)
 
 
@@ -345,14 +381,29 @@ class _SliceWriter:
         self.writer = wavfile.WavWriter(path, SR, 1, "pcm24")
         self.meter = LoudnessMeter(SR, 1)
         self.waveform = Waveform(segment.length)
+        self._loudness: Loudness | None = None
+
+    def _span(self, start: int, length: int) -> tuple[int, int]:
+        lo = max(start, self.segment.start)
+        hi = min(start + length, self.segment.end)
+        return lo - start, hi - start
 
     def __call__(self, start: int, block: np.ndarray) -> None:
-        lo = max(start, self.segment.start)
-        hi = min(start + len(block), self.segment.end)
+        lo, hi = self._span(start, len(block))
         if lo < hi:
-            stored = self.writer.write(block[lo - start : hi - start])
-            self.meter.add(stored)
-            self.waveform.add(stored)
+            self._measure(self.writer.write(block[lo:hi]))
+
+    def take(self, start: int, data: bytes, stored: np.ndarray) -> None:
+        """The part of a 24-bit mono WAV's block (its bytes, its decoded samples) that is
+        this clip's."""
+        lo, hi = self._span(start, len(stored))
+        if lo < hi:
+            self.writer.write_encoded(memoryview(data)[3 * lo : 3 * hi], hi - lo)
+            self._measure(stored[lo:hi])
+
+    def _measure(self, stored: np.ndarray) -> None:
+        self.meter.add(stored)
+        self.waveform.add(stored)
 
     def close(self) -> None:
         self.writer.close()
@@ -361,9 +412,14 @@ class _SliceWriter:
         if not self.writer.closed:
             self.writer.close()
 
+    def loudness(self) -> Loudness:
+        if self._loudness is None:
+            self._loudness = self.meter.result()
+        return self._loudness
+
     def facts(self) -> AudioFacts:
         lo, hi = self.waveform.result()
-        return AudioFacts(self.writer.frames, SR, self.meter.result(), lo, hi)
+        return AudioFacts(self.writer.frames, SR, self.loudness(), lo, hi)
 
 
 def codec_args(fmt: OutputFormat) -> tuple[list[str], str]:
@@ -730,8 +786,13 @@ def _encode_and_measure(
             for sink in (sink for g in groups for sink in g.sinks):
                 sink.abort()
             raise
-        if round_no == 1 and groups:
-            groups[0].sinks.extend(slices)  # the review clips ride along with the first stream
+        if round_no == 1 and groups and slices:
+            # the review clips ride along with the first stream: cut from its WAV if it
+            # has one that holds their very samples, else written on their own
+            first = groups[0]
+            first_wavs = [s for s in first.sinks if isinstance(s, _WavSink)]
+            if not any(w.takes_slices(slices) for w in first_wavs[:1]):
+                first.sinks.extend(slices)
         _stream(mix, groups)
         wavs = {
             (id(g.plan), f): sink

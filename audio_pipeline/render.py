@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -227,37 +229,41 @@ def prepare_segments(
     tempo: float = 1.0,
 ) -> tuple[Segment, list[Segment], Segment, Segment | None]:
     """Stage: normalize every piece to the speech reference (bumpers loudness-matched), with
-    the slot's tempo-up applied to the messages."""
-    intro = _normalized_segment(pieces.intro, SegmentKind.INTRO, work, "intro", episode)
-    outro = _normalized_segment(pieces.outro, SegmentKind.OUTRO, work, "outro", episode)
-    sting = (
-        _normalized_segment(pieces.sting, SegmentKind.STING, work, "sting", episode)
-        if pieces.sting is not None
-        else None
-    )
-    segments = []
-    for clip in clips:
-        message = messages[clip.message_id]
-        audio = ffmpeg.change_tempo(load_clip(clip), SR, tempo)
-        segments.append(
-            _normalized_segment(
-                audio,
-                SegmentKind.MESSAGE,
-                work,
-                f"message-{clip.message_id}",
-                episode,
-                message_id=clip.message_id,
-                title=message.title,
-                engine=clip.engine,
-                voice=clip.voice,
-                fallback=clip.fallback,
-                cached=clip.cached,
-                text_sha256=text_sha256(message.text),
-                spoken_text=clip.spoken_text,
-                tempo=tempo,
-            )
+    the slot's tempo-up applied to the messages. Pieces are normalized side by side, one per
+    core: each is a pure function of its own audio (the loudness meter releases the GIL)."""
+
+    def bumper(samples: np.ndarray, kind: SegmentKind) -> Segment:
+        return _normalized_segment(samples, kind, work, kind.value, episode)
+
+    def message(clip: Clip) -> Segment:
+        text = messages[clip.message_id]
+        return _normalized_segment(
+            ffmpeg.change_tempo(load_clip(clip), SR, tempo),
+            SegmentKind.MESSAGE,
+            work,
+            f"message-{clip.message_id}",
+            episode,
+            message_id=clip.message_id,
+            title=text.title,
+            engine=clip.engine,
+            voice=clip.voice,
+            fallback=clip.fallback,
+            cached=clip.cached,
+            text_sha256=text_sha256(text.text),
+            spoken_text=clip.spoken_text,
+            tempo=tempo,
         )
-    return intro, segments, outro, sting
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="norm") as pool:
+        intro = pool.submit(bumper, pieces.intro, SegmentKind.INTRO)
+        outro = pool.submit(bumper, pieces.outro, SegmentKind.OUTRO)
+        sting = (
+            None if pieces.sting is None else pool.submit(bumper, pieces.sting, SegmentKind.STING)
+        )
+        segments = [pool.submit(message, clip) for clip in clips]
+        # results in a fixed order (bumpers, then messages): the first problem is the one told
+        done = (intro.result(), outro.result(), sting.result() if sting is not None else None)
+        return done[0], [s.result() for s in segments], done[1], done[2]
 
 
 def build_bed(

@@ -118,22 +118,31 @@ class WavWriter:
     def closed(self) -> bool:
         return self._f.closed
 
-    def write(self, block: np.ndarray) -> np.ndarray:
-        """Append `block`; returns the samples as a reader of the file will decode them (the
-        values to measure: PCM's quantized integers, as float32)."""
-        frames = block.shape[0]
+    def encode(self, block: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """The bytes `block` takes in this file, and the samples as a reader of the file will
+        decode them (the values to measure: PCM's quantized integers, as float32). Blocks
+        must be encoded in the order they are written (16-bit dither is a seeded sequence)."""
         if block.ndim == 1 and self.channels != 1:
             raise ValueError("mono block written to a multichannel file")
         if block.ndim == 2 and block.shape[1] != self.channels:
             raise ValueError("block channel count does not match the file")
         if self.format_tag == WAVE_FORMAT_IEEE_FLOAT:
             stored = np.ascontiguousarray(block, dtype="<f4")
-            self._f.write(stored.tobytes())
-        else:
-            ints = quantize_ints(block, self.bits, self._rng)
-            self._f.write(pcm_bytes(ints, self.bits).tobytes())
-            stored = pcm_to_float(ints, self.bits)
+            return stored.tobytes(), stored
+        ints = quantize_ints(block, self.bits, self._rng)
+        return pcm_bytes(ints, self.bits).tobytes(), pcm_to_float(ints, self.bits)
+
+    def write_encoded(self, data: bytes | memoryview, frames: int) -> None:
+        """Append what `encode` made (or a whole-frame slice of it)."""
+        if len(data) != frames * self.channels * self.bits // 8:
+            raise ValueError("encoded data does not hold that many frames")
+        self._f.write(data)
         self.frames += frames
+
+    def write(self, block: np.ndarray) -> np.ndarray:
+        """Append `block`; returns its samples as a reader of the file will decode them."""
+        data, stored = self.encode(block)
+        self.write_encoded(data, block.shape[0])
         return stored
 
     def close(self, trailing: list[bytes] | None = None, reserved: bytes | None = None) -> None:

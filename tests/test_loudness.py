@@ -104,3 +104,23 @@ def test_meter_without_true_peak_measures_the_same_loudness() -> None:
     a, b = full.result(), bare.result()
     assert (b.integrated_lufs, b.lra_lu) == (a.integrated_lufs, a.lra_lu)
     assert np.isnan(b.true_peak_dbtp) and np.isfinite(a.true_peak_dbtp)
+
+
+def test_libebur128_through_ctypes_is_pyebur128() -> None:
+    # the C functions are called directly (the GIL is released, so meters on threads use
+    # every core); the figures must be pyebur128's own, bit for bit
+    import pyebur128
+
+    assert loudness._libebur128() is not None, "pyebur128 no longer exports libebur128"
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal(SR * 6) * np.linspace(0.02, 0.3, SR * 6)).astype(np.float32)
+    mode = int(pyebur128.MeasurementMode.MODE_I | pyebur128.MeasurementMode.MODE_LRA)
+    ours, theirs = loudness.R128(1, SR, mode), pyebur128.R128State(1, SR, mode)
+    for start in range(0, len(x), 7_777):
+        ours.add(x[start : start + 7_777])
+        theirs.add_frames(
+            np.ascontiguousarray(x[start : start + 7_777]), len(x[start : start + 7_777])
+        )
+    assert ours.integrated() == pyebur128.get_loudness_global(theirs)
+    assert ours.loudness_range() == pyebur128.get_loudness_range(theirs)
+    assert ours.window(400) == pyebur128.get_loudness_window(theirs, 400)
