@@ -20,13 +20,14 @@ more than 0.5 LU off target.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
 import queue
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,38 @@ def measure_speech_all(
     return [m.result() for m in meters]
 
 
+class _Worker:
+    """Runs calls in the order given, on its own thread: metering beside the work that makes
+    the blocks (libebur128 and numpy release the GIL, so it takes the other core). The queue
+    is bounded, so a slow meter holds the producer back instead of piling blocks up; the
+    first error is raised by `close`."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.Queue[tuple[Callable[..., None], tuple[object, ...]] | None] = (
+            queue.Queue(maxsize=16)
+        )
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    item[0](*item[1])
+                except BaseException as exc:  # raised again by close(), in the caller
+                    self._error = exc
+
+    def submit(self, fn: Callable[..., None], *args: object) -> None:
+        self._queue.put((fn, args))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class _EncoderFeed:
     """Feeds one ffmpeg encoder from its own thread, so encoders run side by side.
 
@@ -316,6 +349,7 @@ class _WavSink:
         self.cue_meters = [(i, s, e, LoudnessMeter(SR, 1, true_peak=False)) for i, s, e in spans]
         self.waveform = Waveform(frames)
         self.slices: list[_SliceWriter] = []
+        self._meters = _Worker(f"meter-{path.name}")
 
     def takes_slices(self, slices: list[_SliceWriter]) -> bool:
         """Cut the review clips (24-bit, the programme's own samples) from this file when it
@@ -334,22 +368,30 @@ class _WavSink:
             block if self.gain == 1.0 else (block * self.gain).astype(np.float32)
         )
         self.writer.write_encoded(data, len(stored))
+        for clip in self.slices:
+            clip.take(start, data)
+        self._meters.submit(self._measure, start, stored)
+
+    def _measure(self, start: int, stored: np.ndarray) -> None:
         self.meter.add(stored)
         _add_spans(self.cue_meters, start, stored)
         self.waveform.add(stored)
         for clip in self.slices:
-            clip.take(start, data, stored)
+            clip.measure(start, stored)
 
     def close(self) -> None:
         self.writer.close()
         for clip in self.slices:
             clip.close()
+        self._meters.close()
 
     def abort(self) -> None:
         if not self.writer.closed:
             self.writer.close()
         for clip in self.slices:
             clip.abort()
+        with contextlib.suppress(Exception):  # the error being handled is the one to tell
+            self._meters.close()
 
     def measured(self) -> FileMeasure:
         """What the finished file holds; its header is read back to be sure of its length."""
@@ -393,12 +435,16 @@ class _SliceWriter:
         if lo < hi:
             self._measure(self.writer.write(block[lo:hi]))
 
-    def take(self, start: int, data: bytes, stored: np.ndarray) -> None:
-        """The part of a 24-bit mono WAV's block (its bytes, its decoded samples) that is
-        this clip's."""
-        lo, hi = self._span(start, len(stored))
+    def take(self, start: int, data: bytes) -> None:
+        """Write this clip's part of a block of a 24-bit mono WAV (its bytes)..."""
+        lo, hi = self._span(start, len(data) // 3)
         if lo < hi:
             self.writer.write_encoded(memoryview(data)[3 * lo : 3 * hi], hi - lo)
+
+    def measure(self, start: int, stored: np.ndarray) -> None:
+        """... and measure that part (the block as that WAV decodes it)."""
+        lo, hi = self._span(start, len(stored))
+        if lo < hi:
             self._measure(stored[lo:hi])
 
     def _measure(self, stored: np.ndarray) -> None:
@@ -461,12 +507,16 @@ def measure_file(
         for i, s, e in spans
     ]
     frames = 0
-    for block in ffmpeg.decode_stream(
-        path, label=path.name, sample_rate=fmt.sample_rate, channels=fmt.channels
-    ):
-        meter.add(block)
-        _add_spans(cue_meters, frames, block)
-        frames += len(block)
+    cue_worker = _Worker(f"cues-{path.name}")  # the messages beside the whole file
+    try:
+        for block in ffmpeg.decode_stream(
+            path, label=path.name, sample_rate=fmt.sample_rate, channels=fmt.channels
+        ):
+            cue_worker.submit(_add_spans, cue_meters, frames, block)
+            meter.add(block)
+            frames += len(block)
+    finally:
+        cue_worker.close()
     cues = tuple((i, m.result()) for i, _, _, m in cue_meters)
     return FileMeasure(meter.result(), frames, cues)
 

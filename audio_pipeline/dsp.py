@@ -136,8 +136,9 @@ def exceeds_ceiling(x: np.ndarray, ceiling_dbtp: float) -> bool:
         return False
     meter = TruePeakMeter(SAMPLE_RATE, frames.shape[1])
     meter.peak = ceiling  # only values above the ceiling matter
-    meter.add(frames)
-    return meter.finish() > ceiling
+    # silence after the end, as TruePeakMeter.finish adds it, in the same call
+    meter.add(np.concatenate([frames, np.zeros((TP_TAPS - 1, frames.shape[1]), frames.dtype)]))
+    return meter.peak > ceiling
 
 
 def limiter_gain(

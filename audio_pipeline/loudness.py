@@ -54,6 +54,7 @@ TP_TAPS = TP_PHASES.shape[1]
 TP_BOUND = float(np.abs(TP_PHASES).sum(axis=1).max())
 # windows are read oldest sample first, so the taps are applied reversed: y[n] = sum h[k] x[n-k]
 TP_MATRIX = TP_PHASES[:, ::-1].T.astype(np.float64)  # (12 taps, 4 phases)
+_WINDOW = np.arange(-(TP_TAPS - 1), 1)  # offsets of a window's samples from its end
 OVERSAMPLE_BELOW_HZ = 192_000  # from 192 kHz on the samples are the true peak (Annex 2)
 
 
@@ -135,7 +136,7 @@ class TruePeakMeter:
             ends = ends[ends >= TP_TAPS - 1]
             if not ends.size:
                 continue
-            windows = sliding_window_view(xc, TP_TAPS)[ends - (TP_TAPS - 1)]
+            windows = xc[ends[:, None] + _WINDOW]  # the 12 samples ending at each end
             interpolated = windows.astype(np.float64) @ TP_MATRIX
             self.peak = max(self.peak, float(np.max(np.abs(interpolated))))
         self._history = x[len(x) - (TP_TAPS - 1) :]
