@@ -49,7 +49,7 @@ def scan(folder: Path, text: str) -> list[str]:
 
 
 # the programme alone, and every delivery profile (WAV, MP3 at three rates, raw MP2) with a bed
-EPISODES = ["2026-w47", "2026-w47-partner"]
+EPISODES = ["2026-w47", "every-profile"]
 
 
 @pytest.fixture(scope="module", params=EPISODES)
@@ -74,6 +74,21 @@ def planted(
     church["approved_by"] = f"{NAME_LATIN}, {PHONE}"
     church["notes"] = f"{NAME} {EMAIL}"
     write_yaml(messages / "church-prays.yaml", church)
+    if request.param == "every-profile":  # the planted messages, in every file of every profile
+        write_yaml(
+            project.episodes_dir / "every-profile.yaml",
+            {
+                "id": "every-profile",
+                "title": "소망의 메시지",
+                "date": "2026-11-22",
+                "voice": "ko-offline",
+                "messages": ["not-alone", "church-prays"],
+                "intro": "voices/bumpers/intro.wav",
+                "outro": "voices/bumpers/outro.wav",
+                "deliverables": ["ebu-r128", "shortwave", "podcast"],
+                "bed": {"file": "voices/beds/soft-pad.wav"},
+            },
+        )
     report = render_episode(project, project.episodes_dir / f"{request.param}.yaml")
     assert report.output_dir is not None
     return project, report.output_dir
