@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import wavfile
+from .digest import sha256_file
 from .errors import RenderError
 from .outputdir import explain_os_error
 
@@ -45,14 +46,6 @@ def cache_key(parts: dict[str, Any]) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_temp(folder: Path, name: str, write: Any) -> Path:
@@ -119,7 +112,7 @@ class ClipCache:
             if not isinstance(name, str) or Path(name).name != name or not name.startswith(key):
                 raise ValueError("no WAV named")
             wav = meta_path.parent / name
-            if meta.get("sha256") != _sha256_file(wav):
+            if meta.get("sha256") != sha256_file(wav):
                 raise ValueError("hash mismatch")
             info = wavfile.read_info(wav)
             if info.frames != meta.get("frames") or info.frames == 0:
@@ -138,7 +131,7 @@ class ClipCache:
                 f"{key}.wav",
                 lambda p: wavfile.write(p, samples, sample_rate, "float32"),
             )
-            sha = _sha256_file(staged)
+            sha = sha256_file(staged)
             wav = meta_path.parent / f"{key}.{sha[:16]}.wav"
             os.replace(staged, wav)  # same name, same bytes: replacing a twin changes nothing
             record = {

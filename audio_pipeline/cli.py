@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -68,8 +69,11 @@ ENV_REQUESTS_PER_MINUTE = "AUDIO_PIPELINE_REQUESTS_PER_MINUTE"
 
 # markup off: what is printed holds input text (titles, ids, file names, YAML keys), and
 # '[/b]' in a title must be printed, not parsed (a MarkupError used to end the command)
-out = Console(highlight=False, soft_wrap=True, markup=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+# A log file or a pipe has no width: give tables room (Rich assumes 80 columns) unless COLUMNS
+# says otherwise; a terminal keeps its own width.
+LOG_WIDTH = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 110
+out = Console(highlight=False, soft_wrap=True, markup=False, width=LOG_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, width=LOG_WIDTH)
 
 
 class State:

@@ -232,6 +232,24 @@ class FieldReader:
                 )
 
 
+class SubReader(FieldReader):
+    """Reads a nested mapping; problems name its path (bed.file, formats[1].codec)."""
+
+    def __init__(
+        self, data: dict[str, Any], file: str, problems: list[Problem], prefix: str
+    ) -> None:
+        super().__init__(data, file, problems)
+        self.prefix = prefix
+
+    @classmethod
+    def of(cls, parent: FieldReader, name: str, data: dict[str, Any]) -> SubReader:
+        prefix = f"{parent.prefix}.{name}" if isinstance(parent, SubReader) else name
+        return cls(data, parent.file, parent.problems, prefix)
+
+    def problem(self, field: str, message: str) -> None:
+        super().problem(f"{self.prefix}.{field}" if field else self.prefix, message)
+
+
 def _clip(value: Any, limit: int = 40) -> str:
     text = str(value)
     text = "".join(c if c.isprintable() else "?" for c in text)

@@ -12,13 +12,12 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import defaults
 from .bed import UNDER, BedSettings
 from .engines import ENGINES
 from .errors import AudioDecodeError, InputError, Problem
-from .fields import FieldReader
+from .fields import FieldReader, SubReader
 from .metadata_policy import MetadataPolicy, default_policy, load_policy
 from .models import Episode, Message, SelectOrder, SelectRule, Status, VoiceProfile
 from .profiles import PROGRAMME, DeliveryProfile, load_profiles, profiles_dir, programme_profile
@@ -431,24 +430,18 @@ def _bed(r: FieldReader, project: Project) -> BedSettings | None:
     data = r.mapping("bed")
     if not data:
         return None
-    b = FieldReader(data, r.file, r.problems)
+    b = SubReader.of(r, "bed", data)
     before = len(r.problems)
-    unknown = [k for k in data if k not in BED_FIELDS]
-    for key in unknown:
-        r.problem(f"bed.{key}", f"unknown field; allowed fields: {', '.join(BED_FIELDS)}")
-    file_value = data.get("file")
+    b.reject_unknown(BED_FIELDS)
+    file_value = b.text("file", max_chars=500)
     resolved: Path | None = None
-    if not isinstance(file_value, str) or not file_value.strip():
-        r.problem("bed.file", "missing; the bed's audio file (inside voices/ or input/)")
-    else:
+    if file_value is not None:
         resolved, error = project.resolve_audio(file_value)
         if error is None and resolved is not None:
             error = check_audio_file(resolved, file_value, max_seconds=MAX_BED_S)
         if error:
-            r.problem("bed.file", error)
-    under = data.get("under", "programme")
-    if under not in UNDER:
-        r.problem("bed.under", f"'{under}' is not allowed; allowed: {', '.join(UNDER)}")
+            b.problem("file", error)
+    under = b.choice("under", UNDER, required=False) or "programme"
     numbers = {
         "level_lu": (-40.0, -6.0, -14.0),
         "duck_db": (0.0, 40.0, 12.0),
@@ -461,13 +454,9 @@ def _bed(r: FieldReader, project: Project) -> BedSettings | None:
     for key, (lo, hi, default) in numbers.items():
         value = b.number(key, lo, hi, default)
         got[key] = default if value is None else value
-    for i in range(before, len(r.problems)):
-        p = r.problems[i]
-        if not p.field.startswith("bed."):
-            r.problems[i] = Problem(p.file, f"bed.{p.field}", p.message)
     if len(r.problems) > before or resolved is None:
         return None
-    return BedSettings(file=resolved, under=str(under), **got)
+    return BedSettings(file=resolved, under=under, **got)
 
 
 def _deliverables(
@@ -516,17 +505,6 @@ def _deliverables(
     return tuple(chosen)
 
 
-class _SubReader(FieldReader):
-    """Reads the fields of a nested mapping; problems name the path (select.max_messages)."""
-
-    def __init__(self, parent: FieldReader, name: str, data: dict[str, Any]) -> None:
-        super().__init__(data, parent.file, parent.problems)
-        self.prefix = name
-
-    def problem(self, field: str, message: str) -> None:
-        super().problem(f"{self.prefix}.{field}", message)
-
-
 def _select_rule(r: FieldReader) -> SelectRule | None:
     """`select:` (instead of `messages:`): approved messages taken from the queue when the
     episode is rendered. Every field is checked like any other, problems named select.<field>."""
@@ -535,7 +513,7 @@ def _select_rule(r: FieldReader) -> SelectRule | None:
         r.mapping("select")  # records "expected a mapping"
         return None
     before = len(r.problems)
-    s = _SubReader(r, "select", raw)
+    s = SubReader.of(r, "select", raw)
     s.reject_unknown(SELECT_FIELDS)
     s.choice("status", ["approved"], required=False)  # only approved messages ever render
     order = s.choice("order", [o.value for o in SelectOrder], required=False)

@@ -12,7 +12,6 @@ never the text, notes or approver of a message (the manifest is in the output fo
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, defaults
+from .digest import sha256_file, sha256_text
 from .engines import EngineSet
 from .inputs import EpisodeInputs
 from .ledger import DeliveredFile
@@ -40,18 +40,6 @@ FORMATS = {
     ".txt": "labels",
     ".html": "html",
 }
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

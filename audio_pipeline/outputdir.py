@@ -16,7 +16,7 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import OutputError
@@ -68,12 +68,13 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def episode_lock(output_root: Path, episode_id: str) -> Iterator[None]:
-    """Exclusive lock for rendering one episode; a second render exits with a clear message."""
+def exclusive_lock(output_root: Path, name: str, busy: Callable[[str], str]) -> Iterator[None]:
+    """An flock on output/.locks/<name>.lock, never waited for: when another process holds
+    it, OutputError with `busy(holder)`, the holder being the process id it wrote there."""
     locks = output_root / ".locks"
     try:
         locks.mkdir(parents=True, exist_ok=True)
-        fd = os.open(locks / f"{episode_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(locks / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise OutputError(explain_os_error(exc, output_root)) from exc
     try:
@@ -81,15 +82,24 @@ def episode_lock(output_root: Path, episode_id: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-            raise OutputError(
-                f"episode '{episode_id}' is being rendered by process {holder}; "
-                "wait for it to finish, then run again"
-            ) from None
+            raise OutputError(busy(holder)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def episode_lock(output_root: Path, episode_id: str) -> contextlib.AbstractContextManager[None]:
+    """Exclusive lock for rendering one episode; a second render exits with a clear message."""
+    return exclusive_lock(
+        output_root,
+        episode_id,
+        lambda holder: (
+            f"episode '{episode_id}' is being rendered by process {holder}; "
+            "wait for it to finish, then run again"
+        ),
+    )
 
 
 class Staging:

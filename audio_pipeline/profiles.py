@@ -17,7 +17,7 @@ import yaml
 
 from . import defaults
 from .errors import Problem
-from .fields import ID_PATTERN, ID_RULE, FieldReader
+from .fields import ID_PATTERN, ID_RULE, FieldReader, SubReader
 from .project import Project
 from .yamlio import load_yaml_mapping
 
@@ -106,56 +106,63 @@ def programme_profile(target_lufs: float, ceiling_dbtp: float) -> DeliveryProfil
     )
 
 
+FORMAT_FIELDS = ("codec", "sample_rate", "bit_depth", "bitrate_k", "file")
+LEVELLING_FIELDS = (
+    "leveller_max_gain_db",
+    "compressor_ratio",
+    "compressor_threshold_db",
+    "attack_ms",
+    "release_ms",
+)
+
+
 def _format(item: Any, where: str, r: FieldReader) -> OutputFormat | None:
     if not isinstance(item, dict):
         r.problem(where, "expected a mapping like {codec: mp3, sample_rate: 44100, bitrate_k: 128}")
         return None
+    f = SubReader.of(r, where, item)
     before = len(r.problems)
-    unknown = set(item) - {"codec", "sample_rate", "bit_depth", "bitrate_k", "file"}
-    for key in sorted(map(str, unknown)):
-        r.problem(
-            f"{where}.{key}",
-            "unknown field; allowed: codec, sample_rate, bit_depth, bitrate_k, file",
-        )
-    codec = item.get("codec")
-    if codec not in CODECS:
-        r.problem(f"{where}.codec", f"'{codec}' is not allowed; allowed: {', '.join(CODECS)}")
+    f.reject_unknown(FORMAT_FIELDS)
+    codec = f.choice("codec", CODECS)
+    if codec is None:
         return None
     rate = item.get("sample_rate", defaults.SAMPLE_RATE)
-    if rate not in SAMPLE_RATES or (codec == "wav" and rate != defaults.SAMPLE_RATE):
-        allowed = [defaults.SAMPLE_RATE] if codec == "wav" else SAMPLE_RATES
-        r.problem(
-            f"{where}.sample_rate",
-            f"{rate} is not allowed for {codec}; allowed: {', '.join(map(str, allowed))}",
+    allowed_rates = (defaults.SAMPLE_RATE,) if codec == "wav" else SAMPLE_RATES
+    if rate not in allowed_rates:
+        f.problem(
+            "sample_rate",
+            f"{rate} is not allowed for {codec}; allowed: {', '.join(map(str, allowed_rates))}",
         )
     depth = item.get("bit_depth", defaults.WAV_BIT_DEPTH)
     if codec == "wav" and depth not in (16, 24):
-        r.problem(f"{where}.bit_depth", f"{depth} is not allowed; allowed: 16, 24")
+        f.problem("bit_depth", f"{depth} is not allowed; allowed: 16, 24")
     bitrates = MP3_BITRATES if codec == "mp3" else MP2_BITRATES
     bitrate = item.get("bitrate_k", 128)
     if codec != "wav" and bitrate not in bitrates:
-        r.problem(
-            f"{where}.bitrate_k",
+        f.problem(
+            "bitrate_k",
             f"{bitrate} is not allowed for {codec}; allowed: {', '.join(map(str, bitrates))}",
         )
     pattern = item.get("file", DEFAULT_FILE)
     if not isinstance(pattern, str) or "{episode}" not in pattern or not pattern.endswith(".{ext}"):
-        r.problem(f"{where}.file", "must contain {episode} and end with .{ext}")
-        pattern = DEFAULT_FILE
+        f.problem("file", "must contain {episode} and end with .{ext}")
     elif any(c in pattern for c in "/\\") or pattern.startswith("."):
-        r.problem(f"{where}.file", "must be a plain file name (no folders, not hidden)")
-        pattern = DEFAULT_FILE
+        f.problem("file", "must be a plain file name (no folders, not hidden)")
     if len(r.problems) > before:
         return None
-    return OutputFormat(str(codec), int(rate), 1, int(depth), int(bitrate), pattern)
+    return OutputFormat(codec, int(rate), 1, int(depth), int(bitrate), str(pattern))
 
 
 def parse_profile(
     name: str, data: dict[str, Any], file: str, problems: list[Problem], source: str
 ) -> DeliveryProfile | None:
-    r = FieldReader(data, file, problems)
+    # in the shipped file every profile is a mapping under its name: problems say so
+    r = (
+        SubReader(data, file, problems, name)
+        if source == "shipped"
+        else FieldReader(data, file, problems)
+    )
     before = len(problems)
-    prefix = "" if source != "shipped" else f"{name}."
     r.reject_unknown(PROFILE_FIELDS)
     description = r.text("description", required=False, max_chars=500, multiline=True) or ""
     target = r.number("target_lufs", *defaults.TARGET_LUFS_RANGE, required=True)
@@ -163,7 +170,7 @@ def parse_profile(
     band = None
     band_data = r.mapping("band")
     if band_data:
-        b = FieldReader(band_data, file, problems)
+        b = SubReader.of(r, "band", band_data)
         b.reject_unknown(("highpass_hz", "lowpass_hz"))
         band = BandLimit(
             b.number("highpass_hz", 20.0, 1000.0, None),
@@ -172,22 +179,16 @@ def parse_profile(
     levelling = None
     lev = r.mapping("levelling")
     if lev:
-        v = FieldReader(lev, file, problems)
-        v.reject_unknown(
-            (
-                "leveller_max_gain_db",
-                "compressor_ratio",
-                "compressor_threshold_db",
-                "attack_ms",
-                "release_ms",
-            )
-        )
+        v = SubReader.of(r, "levelling", lev)
+        v.reject_unknown(LEVELLING_FIELDS)
+        defaults_ = Levelling()
         levelling = Levelling(
-            v.number("leveller_max_gain_db", 0.0, 12.0, 6.0) or 0.0,
-            v.number("compressor_ratio", 1.0, 4.0, 2.0) or 1.0,
-            v.number("compressor_threshold_db", -20.0, 0.0, -6.0) or 0.0,
-            v.number("attack_ms", 1.0, 100.0, 5.0) or 5.0,
-            v.number("release_ms", 20.0, 2000.0, 150.0) or 150.0,
+            v.number("leveller_max_gain_db", 0.0, 12.0, defaults_.leveller_max_gain_db) or 0.0,
+            v.number("compressor_ratio", 1.0, 4.0, defaults_.compressor_ratio) or 1.0,
+            v.number("compressor_threshold_db", -20.0, 0.0, defaults_.compressor_threshold_db)
+            or 0.0,
+            v.number("attack_ms", 1.0, 100.0, defaults_.attack_ms) or defaults_.attack_ms,
+            v.number("release_ms", 20.0, 2000.0, defaults_.release_ms) or defaults_.release_ms,
         )
     formats_data = data.get("formats")
     formats: list[OutputFormat] = []
@@ -199,9 +200,6 @@ def parse_profile(
             if fmt is not None:
                 formats.append(fmt)
     if len(problems) > before or target is None or ceiling is None:
-        for i in range(before, len(problems)):
-            p = problems[i]
-            problems[i] = Problem(p.file, prefix + p.field, p.message)
         return None
     return DeliveryProfile(
         name, description.strip(), target, ceiling, tuple(formats), band, levelling, source

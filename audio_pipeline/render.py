@@ -26,18 +26,13 @@ from .assemble import assemble, message_segments, programme_length
 from .bed import BedSettings, BedTrack, make_loop
 from .cache import ClipCache
 from .deliver import deliver
+from .digest import sha256_file
 from .embed import embed_metadata
 from .engines import EngineSet, GttsSettings
 from .errors import OutputError, RenderError
 from .inputs import EpisodeInputs, load_episode
 from .ledger import Ledger, RenderRecord, now_utc, placements_of
-from .manifest import (
-    manifest_document,
-    output_files,
-    render_inputs,
-    sha256_file,
-    write_manifest,
-)
+from .manifest import manifest_document, output_files, render_inputs, write_manifest
 from .metadata_policy import EMBEDDED, SIDECARS, PublicMetadata, public_metadata
 from .models import (
     Clip,

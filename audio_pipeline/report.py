@@ -182,6 +182,7 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
         ("start", "right"),
         ("length", "right"),
         ("LUFS", "right"),
+        ("LRA", "right"),
         ("dBTP", "right"),
     ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -202,6 +203,7 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
             fmt_duration(seg.start / rate),
             fmt_duration(seg.length / rate),
             fmt_level(seg.loudness.integrated_lufs),
+            f"{seg.loudness.lra_lu:.1f}",
             fmt_level(seg.loudness.true_peak_dbtp),
         )
     out.print(table)

@@ -16,16 +16,15 @@ a re-render that chose differently can be explained.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, OutputError, Problem
+from .errors import InputError, Problem
 from .models import Clip, Message, SelectOrder, SelectRule
+from .outputdir import exclusive_lock
 
 CANDIDATES_PER_PLACE = 3
 
@@ -140,24 +139,14 @@ def nothing_chosen(file: str, queue: Queue, selection: Selection, empty_s: float
     return InputError([Problem(file, "select", why)])
 
 
-@contextmanager
-def queue_lock(output_root: Path) -> Iterator[None]:
+def queue_lock(output_root: Path) -> AbstractContextManager[None]:
     """Held from choosing messages until the render is in the ledger, so two renders running
     at once cannot both take the same messages from the queue."""
-    locks = output_root / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    fd = os.open(locks / "queue.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-            raise OutputError(
-                f"process {holder} is choosing messages from the queue for another episode; "
-                "run again when it has finished"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+    return exclusive_lock(
+        output_root,
+        "queue",
+        lambda holder: (
+            f"process {holder} is choosing messages from the queue for another "
+            "episode; run again when it has finished"
+        ),
+    )

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from audio_pipeline import manifest
 from audio_pipeline.batch import BatchArgumentError, parse_week, week_of, why_render
 from audio_pipeline.cli import app
+from audio_pipeline.digest import sha256_file
 from audio_pipeline.errors import OutputError
 from audio_pipeline.inputs import load_episode
 from audio_pipeline.ledger import Ledger
@@ -91,7 +92,7 @@ def test_renders_the_week_then_skips_what_is_unchanged(week_project: Project) ->
     out = week_project.output_dir / "w48-a"
     doc = json.loads((out / "manifest.json").read_text("utf-8"))
     for entry in doc["outputs"]:
-        assert manifest.sha256_file(out / entry["file"]) == entry["sha256"]
+        assert sha256_file(out / entry["file"]) == entry["sha256"]
     assert {o["file"] for o in doc["outputs"]} >= {"w48-a.wav", "w48-a.mp3", "review.html"}
     roles = [(i["role"], i["name"]) for i in doc["inputs"]]
     assert roles[:3] == [

@@ -19,7 +19,8 @@ import json, sys, time
 import numpy as np
 from pathlib import Path
 from audio_pipeline import wavfile
-from audio_pipeline.cache import ClipCache, _sha256_file
+from audio_pipeline.cache import ClipCache
+from audio_pipeline.digest import sha256_file
 
 root, variant = Path(sys.argv[1]), sys.argv[4]
 me, writers, seconds = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[5])
@@ -47,7 +48,7 @@ while time.monotonic() < end:
     path, meta = hit
     data, rate = wavfile.read(path)  # read back later, as a render does
     reads += 1
-    if _sha256_file(path) != meta["sha256"] or len(data) != meta["frames"] or rate != 48000:
+    if sha256_file(path) != meta["sha256"] or len(data) != meta["frames"] or rate != 48000:
         bad.append(f"{path.name}: does not match its record")
     elif not any(np.array_equal(data, clip(k, w)) for w in range(writers)):
         bad.append(f"{path.name}: samples nobody wrote")

@@ -182,6 +182,44 @@ def test_crossfade_overlaps_intro_and_first_message(partner: tuple[Project, Path
     assert first["start_sample"] == intro["end_sample"] - round(0.3 * SR)
 
 
+def test_tempo_up_saves_a_message_with_pitch_kept(partner: tuple[Project, Path, dict]) -> None:
+    project, _, _ = partner
+    episode = write_yaml(
+        project.root / "input/episodes/tight.yaml",
+        {
+            "id": "tight",
+            "title": "시험",
+            "date": "2026-11-22",
+            "voice": "ko-offline",
+            "messages": MESSAGES,
+            "intro": "voices/bumpers/sting.wav",
+            "outro": "voices/bumpers/sting.wav",
+            "gap_s": 1.0,
+        },
+    )
+    natural = render_episode(project, episode, RenderSettings(ledger=False))
+    assert natural.programme is not None
+    target = natural.programme.length / SR - 1.5  # 1.5 s too long: about 3 % of the speech
+    text = episode.read_text("utf-8") + f"slot: {target + 5:.3f}\nmargin: 5\nmax_tempo: 1.05\n"
+    episode.write_text(text, "utf-8")
+    fitted = render_episode(project, episode, RenderSettings(ledger=False))
+    assert fitted.programme is not None
+    assert fitted.programme.length <= round(target * SR)
+    tempos = {s.tempo for s in fitted.programme.segments if s.message_id}
+    (tempo,) = tempos
+    assert 1.0 < tempo <= 1.05
+    assert any("tempo-up" in w for w in fitted.warnings)
+
+
+def test_change_tempo_keeps_pitch_and_scales_duration() -> None:
+    x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(SR * 4) / SR)).astype(np.float32)
+    y = ffmpeg.change_tempo(x, SR, 1.05)
+    assert len(y) == pytest.approx(len(x) / 1.05, rel=0.01)
+    spectrum = np.abs(np.fft.rfft(y[SR // 2 : -SR // 2]))
+    peak_hz = np.argmax(spectrum) * SR / (len(y) - SR)
+    assert peak_hz == pytest.approx(440, abs=3)
+
+
 def test_overrun_fails_with_a_report(partner: tuple[Project, Path, dict]) -> None:
     project, _, _ = partner
     episode = project.root / "input/episodes/partner-test.yaml"

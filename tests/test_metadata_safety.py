@@ -48,9 +48,15 @@ def scan(folder: Path, text: str) -> list[str]:
     return hits
 
 
-@pytest.fixture(scope="module")
+# the programme alone, and every delivery profile (WAV, MP3 at three rates, raw MP2) with a bed
+EPISODES = ["2026-w47", "every-profile"]
+
+
+@pytest.fixture(scope="module", params=EPISODES)
 def planted(
-    tmp_path_factory: pytest.TempPathFactory, rendered: tuple[Project, Path]
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    rendered: tuple[Project, Path],
 ) -> tuple[Project, Path]:
     root = tmp_path_factory.mktemp("safety") / "proj"
     shutil.copytree(REPO / "voices", root / "voices")
@@ -68,7 +74,22 @@ def planted(
     church["approved_by"] = f"{NAME_LATIN}, {PHONE}"
     church["notes"] = f"{NAME} {EMAIL}"
     write_yaml(messages / "church-prays.yaml", church)
-    report = render_episode(project, project.episodes_dir / "2026-w47.yaml")
+    if request.param == "every-profile":  # the planted messages, in every file of every profile
+        write_yaml(
+            project.episodes_dir / "every-profile.yaml",
+            {
+                "id": "every-profile",
+                "title": "소망의 메시지",
+                "date": "2026-11-22",
+                "voice": "ko-offline",
+                "messages": ["not-alone", "church-prays"],
+                "intro": "voices/bumpers/intro.wav",
+                "outro": "voices/bumpers/outro.wav",
+                "deliverables": ["ebu-r128", "shortwave", "podcast"],
+                "bed": {"file": "voices/beds/soft-pad.wav"},
+            },
+        )
+    report = render_episode(project, project.episodes_dir / f"{request.param}.yaml")
     assert report.output_dir is not None
     return project, report.output_dir
 
@@ -84,7 +105,7 @@ def test_the_scan_finds_what_is_allowed_out(planted: tuple[Project, Path]) -> No
     # a scan that finds nothing proves nothing: the approved title and attribution are there
     _, out = planted
     title_hits = scan(out, "당신은 혼자가 아닙니다")
-    assert any(h.startswith("2026-w47.mp3 ") for h in title_hits)
+    assert any(h.split(" ")[0].endswith(".mp3") for h in title_hits)  # in the ID3 chapters
     assert any(h.startswith("cues.json ") for h in title_hits)
     assert any(h.startswith("broadcast-log.csv ") for h in title_hits)
     assert scan(out, "세계 곳곳의 성도들")  # not-alone's attribution is approved
@@ -97,6 +118,16 @@ def test_no_planted_detail_in_any_output_file(planted: tuple[Project, Path], sec
     files = [p for p in out.rglob("*") if p.is_file()]
     assert len(files) >= 15  # audio, clips and every sidecar are scanned
     assert scan(out, secret) == []
+
+
+@pytest.mark.parametrize("secret", [EMAIL, PHONE, NAME, NAME_LATIN, UNAPPROVED])
+def test_no_planted_detail_in_the_ledger(planted: tuple[Project, Path], secret: str) -> None:
+    project, _ = planted
+    ledger = [p for p in project.root.glob("ledger.sqlite*") if p.is_file()]
+    assert ledger  # the render was recorded
+    for path in ledger:
+        data = path.read_bytes()
+        assert not any(n in data for n in needles(secret)), path.name
 
 
 def test_no_path_or_name_of_the_production_machine(planted: tuple[Project, Path]) -> None:

@@ -208,6 +208,18 @@ def test_programme_length_is_what_assemble_makes() -> None:
         )
         assert programme.length == programme_length(1000, 2000, lengths, gap_s=1.5, sting=sting)
     assert programme_length(1000, 2000, [], gap_s=1.0) == 1000 + 48_000 + 2000
+    crossfaded = assemble(
+        "e",
+        "t",
+        seg(SegmentKind.INTRO, 96_000),
+        [seg(SegmentKind.MESSAGE, n) for n in lengths],
+        seg(SegmentKind.OUTRO, 96_000),
+        gap_s=1.5,
+        crossfade_s=0.3,
+    )
+    assert crossfaded.length == programme_length(
+        96_000, 96_000, lengths, gap_s=1.5, crossfade_s=0.3
+    )
 
 
 # --- rendered ------------------------------------------------------------------------------------
@@ -268,6 +280,18 @@ def test_the_slot_limits_the_selection(queue_project: Project) -> None:
     assert 1 <= len(report.messages) < 5
     assert report.selection is not None
     assert report.selection["programme_s"] == pytest.approx(report.programme.duration_s, abs=1e-3)
+
+
+def test_an_episode_slot_fills_the_selection_to_its_target(queue_project: Project) -> None:
+    # no max_duration_s: the slot (minus its margin) is the limit, and fit: exact fills it
+    path = select_episode(queue_project, "slotted", max_messages=7)
+    text = path.read_text("utf-8") + "slot: '1:00'\nmargin: '0:10'\nfit: exact\n"
+    path.write_text(text, "utf-8")
+    report = render_episode(queue_project, path)
+    assert report.programme is not None
+    assert report.programme.length == 50 * SR  # filled to the target, to the sample
+    assert 1 <= len(report.messages) < 7
+    assert report.selection is not None and report.selection["rule"]["max_duration_s"] == 50.0
 
 
 def test_an_empty_queue_is_a_one_line_problem(queue_project: Project) -> None:
