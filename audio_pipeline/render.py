@@ -1,10 +1,10 @@
 """The render: plain stage functions in one direction, assembled here.
 
 load_episode -> decode_bumpers -> synthesize_all (or select_from_queue) -> plan_tempo ->
-prepare_segments -> assemble (+ bed) -> deliver (every profile) -> write_metadata (embedded
-tags, then sidecars) -> review page -> manifest -> publish + ledger. Files are touched only by
-the stages that own them; the staging folder is published only when every stage succeeded,
-so a failed render publishes nothing.
+SegmentMaker (normalize; overlapping synthesis when it can) -> assemble (+ bed) -> deliver
+(every profile) -> write_metadata (embedded tags, then sidecars) -> review page -> manifest
+-> publish + ledger. Files are touched only by the stages that own them; the staging folder
+is published only when every stage succeeded, so a failed render publishes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import errno
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -215,29 +215,40 @@ def plan_tempo(episode: Episode, clips: list[Clip], pieces: Pieces) -> float:
     return plan.tempo
 
 
-def prepare_segments(
-    episode: Episode,
-    messages: Mapping[str, Message],
-    clips: list[Clip],
-    pieces: Pieces,
-    work: Path,
-    tempo: float = 1.0,
-) -> tuple[Segment, list[Segment], Segment, Segment | None]:
+class SegmentMaker:
     """Stage: normalize every piece to the speech reference (bumpers loudness-matched), with
-    the slot's tempo-up applied to the messages. Pieces are normalized side by side, one per
-    core: each is a pure function of its own audio (the loudness meter releases the GIL)."""
+    the slot's tempo-up applied to the messages. Pieces are normalized side by side on
+    `pool`, one per core: each is a pure function of its own audio (the loudness meter
+    releases the GIL). When the tempo is known before synthesis ends (no tempo-up to plan),
+    each message is handed in the moment its clip is made (`start`), so a cold render
+    normalizes while it waits on the engine."""
 
-    def bumper(samples: np.ndarray, kind: SegmentKind) -> Segment:
-        return _normalized_segment(samples, kind, work, kind.value, episode)
+    def __init__(
+        self,
+        episode: Episode,
+        messages: Mapping[str, Message],
+        work: Path,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        self.episode, self.messages, self.work, self.pool = episode, messages, work, pool
+        self._started: dict[str, tuple[Clip, float, Future[Segment]]] = {}
 
-    def message(clip: Clip) -> Segment:
-        text = messages[clip.message_id]
+    def start(self, clip: Clip, tempo: float = 1.0) -> None:
+        """Normalize this clip's message now, in the background."""
+        future = self.pool.submit(self._message, clip, tempo)
+        self._started[clip.message_id] = (clip, tempo, future)
+
+    def _bumper(self, samples: np.ndarray, kind: SegmentKind) -> Segment:
+        return _normalized_segment(samples, kind, self.work, kind.value, self.episode)
+
+    def _message(self, clip: Clip, tempo: float) -> Segment:
+        text = self.messages[clip.message_id]
         return _normalized_segment(
             ffmpeg.change_tempo(load_clip(clip), SR, tempo),
             SegmentKind.MESSAGE,
-            work,
+            self.work,
             f"message-{clip.message_id}",
-            episode,
+            self.episode,
             message_id=clip.message_id,
             title=text.title,
             engine=clip.engine,
@@ -249,13 +260,24 @@ def prepare_segments(
             tempo=tempo,
         )
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="norm") as pool:
-        intro = pool.submit(bumper, pieces.intro, SegmentKind.INTRO)
-        outro = pool.submit(bumper, pieces.outro, SegmentKind.OUTRO)
+    def _for(self, clip: Clip, tempo: float) -> Future[Segment]:
+        started = self._started.get(clip.message_id)
+        if started is not None and started[0] == clip and started[1] == tempo:
+            return started[2]
+        return self.pool.submit(self._message, clip, tempo)
+
+    def segments(
+        self, clips: list[Clip], pieces: Pieces, tempo: float = 1.0
+    ) -> tuple[Segment, list[Segment], Segment, Segment | None]:
+        """Intro, the messages in order, outro, sting: normalized."""
+        intro = self.pool.submit(self._bumper, pieces.intro, SegmentKind.INTRO)
+        outro = self.pool.submit(self._bumper, pieces.outro, SegmentKind.OUTRO)
         sting = (
-            None if pieces.sting is None else pool.submit(bumper, pieces.sting, SegmentKind.STING)
+            None
+            if pieces.sting is None
+            else self.pool.submit(self._bumper, pieces.sting, SegmentKind.STING)
         )
-        segments = [pool.submit(message, clip) for clip in clips]
+        segments = [self._for(clip, tempo) for clip in clips]
         # results in a fixed order (bumpers, then messages): the first problem is the one told
         done = (intro.result(), outro.result(), sting.result() if sting is not None else None)
         return done[0], [s.result() for s in segments], done[1], done[2]
@@ -376,6 +398,18 @@ def _render_and_publish(
     engines = EngineSet(settings.gtts)
     cache = ClipCache(project.cache_dir)
 
+    # the tempo is 1.0 unless a slot's tempo-up is planned from every clip's length: then
+    # messages are normalized only once all are made, else each as soon as it is made
+    tempo_known = episode.select is None and (
+        episode.target_length_s is None or episode.max_tempo <= 1.0
+    )
+    maker: SegmentMaker | None = None
+
+    def clip_done(clip: Clip) -> None:
+        reporter.clip_done(clip)
+        if tempo_known and maker is not None:
+            maker.start(clip)
+
     def synthesize(messages: Sequence[Message]) -> list[Clip]:
         jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in messages]
         return synthesize_all(
@@ -384,7 +418,7 @@ def _render_and_publish(
             cache,
             strict=settings.strict,
             concurrency=settings.concurrency,
-            on_clip=reporter.clip_done,
+            on_clip=clip_done,
         )
 
     with contextlib.ExitStack() as stack:
@@ -395,9 +429,13 @@ def _render_and_publish(
         staging = stack.enter_context(Staging(project.output_dir, episode.id))
         assert staging.path is not None and staging.work is not None
         pieces = decode_bumpers(inputs)
+        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="norm")
+        # on the way out (a failure too) nothing queued is started: staging goes next
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         selection: Selection | None = None
         if episode.select is None:
             messages = {m.id: m for m in inputs.messages}
+            maker = SegmentMaker(episode, messages, staging.work, pool)
             reporter.stage("synthesizing", total=len(inputs.messages))
             clips = synthesize(inputs.messages)
         else:
@@ -425,9 +463,9 @@ def _render_and_publish(
         if tempo != 1.0:
             reporter.warn(f"messages sped up {tempo:.3f}x (pitch kept) to fit the slot")
             report.warnings.append(f"tempo-up {tempo:.3f}x to fit the slot")
-        intro, segments, outro, sting = prepare_segments(
-            episode, messages, clips, pieces, staging.work, tempo
-        )
+        if maker is None:
+            maker = SegmentMaker(episode, messages, staging.work, pool)
+        intro, segments, outro, sting = maker.segments(clips, pieces, tempo)
         target = episode.target_length_s
         fill_to = round(target * SR) if target is not None and episode.fit == "exact" else None
         try:
