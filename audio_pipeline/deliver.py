@@ -36,7 +36,7 @@ import numpy as np
 
 from . import bwf, defaults, dsp, ffmpeg, wavfile
 from .errors import RenderError
-from .loudness import LoudnessMeter, integrated_lufs
+from .loudness import LoudnessMeter, SpanMeters, integrated_lufs
 from .mixdown import Mixdown
 from .models import Deliverable, Loudness, Programme, Segment, SegmentKind
 from .processing import Chain, build_chain
@@ -211,22 +211,20 @@ class _SpeechMeter:
             for s in segments
             if plain and not s.fade_in and not s.fade_out
         }
-        self.spans = [(s.index, s.start, s.end) for s in segments if s.index not in self.known]
-        self.meters = {i: LoudnessMeter(SR, 1, true_peak=False) for i, _, _ in self.spans}
+        self.meters = SpanMeters(
+            [(s.index, s.start, s.end) for s in segments if s.index not in self.known], SR
+        )
         self.position = 0
 
     def add(self, y: np.ndarray) -> None:
         block = y.astype(np.float32)
         self.meter.add(block)
-        for i, s, e in self.spans:
-            lo, hi = max(s, self.position), min(e, self.position + len(block))
-            if lo < hi:
-                self.meters[i].add(block[lo - self.position : hi - self.position])
+        self.meters.add(self.position, block)
         self.position += len(block)
 
     def result(self) -> tuple[Loudness, dict[int, float]]:
         self.add(self.stream.flush())
-        levels = {i: m.result().integrated_lufs for i, m in self.meters.items()}
+        levels = {i: loud.integrated_lufs for i, loud in self.meters.results()}
         return self.meter.result(), {**self.known, **levels}
 
 
@@ -346,7 +344,7 @@ class _WavSink:
         )
         self.gain = dsp.db_to_gain(gain_db)
         self.meter = LoudnessMeter(SR, 1, maxima=True)
-        self.cue_meters = [(i, s, e, LoudnessMeter(SR, 1, true_peak=False)) for i, s, e in spans]
+        self.cue_meters = SpanMeters(spans, SR)
         self.waveform = Waveform(frames)
         self.slices: list[_SliceWriter] = []
         self._meters = _Worker(f"meter-{path.name}")
@@ -354,13 +352,13 @@ class _WavSink:
     def takes_slices(self, slices: list[_SliceWriter]) -> bool:
         """Cut the review clips (24-bit, the programme's own samples) from this file when it
         holds exactly those samples; they then measure its messages."""
-        spans = [(i, s, e) for i, s, e, _ in self.cue_meters]
+        spans = list(self.cue_meters.spans)
         if self.fmt.bit_depth != 24 or self.gain != 1.0:
             return False
         if spans != [(c.segment.index, c.segment.start, c.segment.end) for c in slices]:
             return False
         self.slices = slices
-        self.cue_meters = []
+        self.cue_meters = SpanMeters((), SR)
         return True
 
     def __call__(self, start: int, block: np.ndarray) -> None:
@@ -374,7 +372,7 @@ class _WavSink:
 
     def _measure(self, start: int, stored: np.ndarray) -> None:
         self.meter.add(stored)
-        _add_spans(self.cue_meters, start, stored)
+        self.cue_meters.add(start, stored)
         self.waveform.add(stored)
         for clip in self.slices:
             clip.measure(start, stored)
@@ -400,18 +398,9 @@ class _WavSink:
             raise RenderError(
                 f"{self.path.name}: {frames} samples on disk, {self.writer.frames} written"
             )
-        cues = tuple((i, m.result()) for i, _, _, m in self.cue_meters)
+        cues = self.cue_meters.results()
         cues += tuple((c.segment.index, c.loudness()) for c in self.slices)
         return FileMeasure(self.meter.result(), frames, cues)
-
-
-def _add_spans(
-    meters: Sequence[tuple[int, int, int, LoudnessMeter]], start: int, block: np.ndarray
-) -> None:
-    for _, s, e, m in meters:
-        lo, hi = max(s, start), min(e, start + len(block))
-        if lo < hi:
-            m.add(block[lo - start : hi - start])
 
 
 class _SliceWriter:
@@ -421,9 +410,10 @@ class _SliceWriter:
     def __init__(self, path: Path, segment: Segment) -> None:
         self.segment = segment
         self.writer = wavfile.WavWriter(path, SR, 1, "pcm24")
-        self.meter = LoudnessMeter(SR, 1)
+        self.meter: LoudnessMeter | None = LoudnessMeter(SR, 1)
         self.waveform = Waveform(segment.length)
         self._loudness: Loudness | None = None
+        self._measured = 0
 
     def _span(self, start: int, length: int) -> tuple[int, int]:
         lo = max(start, self.segment.start)
@@ -448,8 +438,13 @@ class _SliceWriter:
             self._measure(stored[lo:hi])
 
     def _measure(self, stored: np.ndarray) -> None:
+        assert self.meter is not None, "a clip measured past its end"
         self.meter.add(stored)
         self.waveform.add(stored)
+        self._measured += len(stored)
+        if self._measured >= self.segment.end - self.segment.start:  # complete: free its meter
+            self._loudness = self.meter.result()
+            self.meter = None
 
     def close(self) -> None:
         self.writer.close()
@@ -460,7 +455,9 @@ class _SliceWriter:
 
     def loudness(self) -> Loudness:
         if self._loudness is None:
+            assert self.meter is not None
             self._loudness = self.meter.result()
+            self.meter = None
         return self._loudness
 
     def facts(self) -> AudioFacts:
@@ -502,23 +499,19 @@ def measure_file(
     """Decode a deliverable back with ffmpeg and measure it, and each (index, start, end)
     span given in the file's own samples (their loudness only)."""
     meter = LoudnessMeter(fmt.sample_rate, fmt.channels, maxima=maxima)
-    cue_meters = [
-        (i, s, e, LoudnessMeter(fmt.sample_rate, fmt.channels, true_peak=False))
-        for i, s, e in spans
-    ]
+    cue_meters = SpanMeters(spans, fmt.sample_rate, fmt.channels)
     frames = 0
     cue_worker = _Worker(f"cues-{path.name}")  # the messages beside the whole file
     try:
         for block in ffmpeg.decode_stream(
             path, label=path.name, sample_rate=fmt.sample_rate, channels=fmt.channels
         ):
-            cue_worker.submit(_add_spans, cue_meters, frames, block)
+            cue_worker.submit(cue_meters.add, frames, block)
             meter.add(block)
             frames += len(block)
     finally:
         cue_worker.close()
-    cues = tuple((i, m.result()) for i, _, _, m in cue_meters)
-    return FileMeasure(meter.result(), frames, cues)
+    return FileMeasure(meter.result(), frames, cue_meters.results())
 
 
 @dataclass(frozen=True)

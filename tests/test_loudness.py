@@ -124,3 +124,34 @@ def test_libebur128_through_ctypes_is_pyebur128() -> None:
     assert ours.integrated() == pyebur128.get_loudness_global(theirs)
     assert ours.loudness_range() == pyebur128.get_loudness_range(theirs)
     assert ours.window(400) == pyebur128.get_loudness_window(theirs, 400)
+
+
+def test_span_meters_measure_each_span_as_the_stream_passes_it() -> None:
+    """Per-cue loudness with a meter alive only over its own span: the same results as
+    measuring each span alone, whatever the block size, with at most the meters of the spans
+    a block touches open at once; a span the stream never reached reads silent."""
+    from audio_pipeline.loudness import SpanMeters
+
+    rng = np.random.default_rng(7)
+    sr = 48_000
+    x = np.concatenate(
+        [0.1 * rng.standard_normal(sr), np.zeros(sr // 2), 0.02 * rng.standard_normal(2 * sr)]
+    ).astype(np.float32)
+    spans = [(0, 0, sr), (1, sr, sr + sr // 2), (2, sr + sr // 2, len(x)), (3, 100, 30_000)]
+    spans.append((4, len(x) + 10, len(x) + 20))  # past the end
+
+    def alone(s: int, e: int) -> float:
+        m = LoudnessMeter(sr, 1, true_peak=False)
+        m.add(x[s:e])
+        return m.result().integrated_lufs
+
+    for block in (997, 65_536):
+        meters = SpanMeters(spans, sr)
+        for start in range(0, len(x), block):
+            meters.add(start, x[start : start + block])
+        got = dict(meters.results())
+        assert list(got) == [0, 1, 2, 3, 4]
+        for index, s, e in spans[:4]:
+            assert got[index].integrated_lufs == pytest.approx(alone(s, e), abs=1e-9)
+        assert got[4].integrated_lufs == float("-inf")
+        assert meters.most_open <= 3  # never every span at once
