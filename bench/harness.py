@@ -34,6 +34,7 @@ class Run:
     rss_kb: int  # peak resident set of the process itself (VmHWM)
     rss_max_kb: int  # the largest of it and every child it waited for (wait4: ffmpeg, espeak)
     rss_tree_kb: int  # peak of the sum over it and its live children, sampled every 50 ms
+    cpu_s: float = 0.0  # user + system seconds of it and the children it waited for (wait4)
     stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds spent in it
     stdout: str = ""
     stderr: str = ""
@@ -144,6 +145,7 @@ def run_process(
         rss_kb=peak["hwm"],
         rss_max_kb=int(usage.ru_maxrss),
         rss_tree_kb=peak["tree"],
+        cpu_s=usage.ru_utime + usage.ru_stime,
         stages=stages,
         stdout="".join(out),
         stderr="".join(line for _, line in err),

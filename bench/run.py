@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import math
 import os
+import resource
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -197,6 +198,8 @@ def bench(cfg: Config) -> Results:
             ]
         results.facts["programme_s"] = harness.programme_seconds(warm[-1])
         results.facts["warm_stages"] = stages(warm)
+        results.facts["warm_cpu_s"] = [round(r.cpu_s, 1) for r in warm]
+        results.facts["ffmpeg_cpu_s"] = [round(r.cpu_s, 1) for r in floor]
         memory(results, "main", "main programme", warm)
     elif "ffmpeg" in want:
         if not wav.exists():
@@ -266,10 +269,17 @@ def cold_sections(cfg: Config, w: Workload, results: Results, want: set[str]) ->
                 counts: list[int] = []
                 peaks: list[int] = []
 
+                cpu: list[tuple[float, float]] = []
+
                 def once(
-                    i: int, c: int = c, counts: list[int] = counts, peaks: list[int] = peaks
+                    i: int,
+                    c: int = c,
+                    counts: list[int] = counts,
+                    peaks: list[int] = peaks,
+                    cpu: list[tuple[float, float]] = cpu,
                 ) -> Run:
                     server.records.clear()
+                    before = resource.getrusage(resource.RUSAGE_SELF)
                     run = harness.render(
                         episode,
                         w.root,
@@ -279,6 +289,11 @@ def cold_sections(cfg: Config, w: Workload, results: Results, want: set[str]) ->
                         *uncapped,
                         env=env,
                     )
+                    after = resource.getrusage(resource.RUSAGE_SELF)
+                    standin_cpu = (after.ru_utime + after.ru_stime) - (
+                        before.ru_utime + before.ru_stime
+                    )
+                    cpu.append((round(run.cpu_s, 1), round(standin_cpu, 1)))
                     counts.append(len(server.records))
                     peaks.append(requests_in_window([r.t for r in server.records], 60.0))
                     if harness.clips_synthesized(run) != cfg.messages:
@@ -297,6 +312,9 @@ def cold_sections(cfg: Config, w: Workload, results: Results, want: set[str]) ->
                 results.facts[f"cold_c{c}_requests"] = counts
                 results.facts[f"cold_c{c}_max_per_minute"] = peaks
                 results.facts[f"cold_c{c}_stages"] = stages(runs)
+                # CPU seconds per run: the render with its ffmpeg children, and the stand-in
+                # (this process) serving it: what the two cores were busy with
+                results.facts[f"cold_c{c}_cpu_render_standin"] = cpu
         if "naive" in want:
             counts = []
 
