@@ -378,17 +378,22 @@ class _WavSink:
             clip.measure(start, stored)
 
     def close(self) -> None:
-        self.writer.close()
-        for clip in self.slices:
-            clip.close()
-        self._meters.close()
+        try:
+            self.writer.close()
+            for clip in self.slices:
+                clip.close()
+        finally:
+            self._meters.close()  # joined whatever happened; its own error raised here
 
     def abort(self) -> None:
-        if not self.writer.closed:
-            self.writer.close()
+        # the error being handled is the one to tell: nothing here may hide it
+        with contextlib.suppress(Exception):
+            if not self.writer.closed:
+                self.writer.close()
         for clip in self.slices:
-            clip.abort()
-        with contextlib.suppress(Exception):  # the error being handled is the one to tell
+            with contextlib.suppress(Exception):
+                clip.abort()
+        with contextlib.suppress(Exception):
             self._meters.close()
 
     def measured(self) -> FileMeasure:
@@ -410,7 +415,7 @@ class _SliceWriter:
     def __init__(self, path: Path, segment: Segment) -> None:
         self.segment = segment
         self.writer = wavfile.WavWriter(path, SR, 1, "pcm24")
-        self.meter: LoudnessMeter | None = LoudnessMeter(SR, 1)
+        self.meter: LoudnessMeter | None = None  # from the clip's first sample to its last
         self.waveform = Waveform(segment.length)
         self._loudness: Loudness | None = None
         self._measured = 0
@@ -438,7 +443,9 @@ class _SliceWriter:
             self._measure(stored[lo:hi])
 
     def _measure(self, stored: np.ndarray) -> None:
-        assert self.meter is not None, "a clip measured past its end"
+        if self.meter is None:
+            assert self._loudness is None, "a clip measured past its end"
+            self.meter = LoudnessMeter(SR, 1)
         self.meter.add(stored)
         self.waveform.add(stored)
         self._measured += len(stored)
@@ -455,8 +462,7 @@ class _SliceWriter:
 
     def loudness(self) -> Loudness:
         if self._loudness is None:
-            assert self.meter is not None
-            self._loudness = self.meter.result()
+            self._loudness = (self.meter or LoudnessMeter(SR, 1)).result()
             self.meter = None
         return self._loudness
 
@@ -509,8 +515,11 @@ def measure_file(
             cue_worker.submit(cue_meters.add, frames, block)
             meter.add(block)
             frames += len(block)
-    finally:
-        cue_worker.close()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the decode's error is the one to tell
+            cue_worker.close()
+        raise
+    cue_worker.close()
     return FileMeasure(meter.result(), frames, cue_meters.results())
 
 
@@ -720,8 +729,7 @@ def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) 
                 else:
                     group.sinks.append(_EncoderFeed(plan.paths[f], f, plan.codec_gain[f]))
     except BaseException:
-        for sink in (sink for g in groups for sink in g.sinks):
-            sink.abort()
+        _abort_all([sink for g in groups for sink in g.sinks])
         raise
     return groups
 
@@ -750,11 +758,27 @@ def _stream(mix: Mixdown, groups: list[_Group]) -> None:
                 g.push(y)
                 g.flush()
     except BaseException:
-        for sink in sinks:
-            sink.abort()
+        _abort_all(sinks)
         raise
+    _close_all(sinks)
+
+
+def _abort_all(sinks: Sequence[_EncoderFeed | _WavSink | _SliceWriter]) -> None:
+    """Abort every sink (the error being handled is the one raised: theirs are dropped)."""
     for sink in sinks:
-        sink.close()
+        with contextlib.suppress(Exception):
+            sink.abort()
+
+
+def _close_all(sinks: Sequence[_EncoderFeed | _WavSink | _SliceWriter]) -> None:
+    """Close every sink; on the first failure the others are aborted (no encoder is left
+    waiting on its input, no thread on its queue) and that failure is raised."""
+    for n, sink in enumerate(sinks):
+        try:
+            sink.close()
+        except BaseException:
+            _abort_all(sinks[n + 1 :])
+            raise
 
 
 def _check_length(path: Path, fmt: OutputFormat, frames: int, expected: int, delay: int) -> None:
@@ -826,8 +850,7 @@ def _encode_and_measure(
             for plan in plans:
                 groups += _groups(plan, pending[id(plan)], programme)
         except BaseException:
-            for sink in (sink for g in groups for sink in g.sinks):
-                sink.abort()
+            _abort_all([sink for g in groups for sink in g.sinks])
             raise
         if round_no == 1 and groups and slices:
             # the review clips ride along with the first stream: cut from its WAV if it
@@ -918,7 +941,7 @@ def _deliverables(plan: _Plan, programme: Programme) -> list[Deliverable]:
         by_index = {c.index: c for c in programme.cues}
         for index, loud in measured.cues:
             off = loud.integrated_lufs - profile.target_lufs
-            if not abs(off) <= MESSAGE_TOLERANCE_LU + 5:
+            if not abs(off) <= MESSAGE_TOLERANCE_LU:
                 raise RenderError(
                     f"{path.name}: message '{by_index[index].message_id}' reads "
                     f"{loud.integrated_lufs:.1f} LUFS, {off:+.1f} LU from the target "
