@@ -513,7 +513,8 @@ def parse(argv: Sequence[str]) -> tuple[Config, Path]:
     p.add_argument("--work", type=Path, help="work folder (default: bench/work/)")
     p.add_argument("--out", type=Path, help="results markdown (default: bench/RESULTS.md)")
     a = p.parse_args(argv)
-    work = a.work or BENCH / "work" / ("smoke" if a.smoke else "full")
+    # absolute: renders run in the workload's own folder
+    work = (a.work or BENCH / "work" / ("smoke" if a.smoke else "full")).resolve()
     cfg = Config.smoke_config(work) if a.smoke else Config(work=work)
     for name in ("runs", "messages", "minutes", "long_messages", "long_minutes"):
         if getattr(a, name) is not None:
