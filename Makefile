@@ -18,6 +18,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
 # Render the sample episode with no network (offline espeak-ng voice).
 demo: $(VENV)/.installed
 	$(BIN)/audio-pipeline render $(EPISODE)
@@ -26,16 +30,23 @@ demo: $(VENV)/.installed
 test: test-setup lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The benchmark (bench/, issue 8): tens of minutes; writes bench/RESULTS.md. Sizes and
+# sections are options: `make bench BENCH_ARGS="--runs 5 --sections warm,ffmpeg"`, and
+# `make bench BENCH_ARGS=--smoke` checks the harness in a minute.
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 # System packages the tests need (Debian's chromium and chromedriver); idempotent.
 test-setup:
 	bash scripts/test-setup.sh
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check audio_pipeline tests scripts
-	$(BIN)/ruff format --check audio_pipeline tests scripts
+	$(BIN)/ruff check audio_pipeline tests scripts bench
+	$(BIN)/ruff format --check audio_pipeline tests scripts bench
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 clean:
-	rm -rf output/*/ cache/ .pytest_cache
+	rm -rf output/*/ cache/ .pytest_cache bench/work/

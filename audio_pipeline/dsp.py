@@ -10,8 +10,6 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
 
 from . import defaults
 from .defaults import SAMPLE_RATE
@@ -21,9 +19,15 @@ from .loudness import (
     TP_TAPS,
     TruePeakMeter,
     integrated_lufs,
+    measure,
     true_peak_dbtp,
     windows_touching,
 )
+from .models import Loudness
+
+# _scipy_on_demand: scipy.signal and scipy.ndimage are imported where they are used, not
+# here: importing them costs a second or more of every render's start-up (scipy.signal pulls
+# in scipy.stats), and most renders never resample (espeak only) nor limit (rare at -23 LUFS).
 
 
 def db_to_gain(value_db: float) -> float:
@@ -34,6 +38,8 @@ def resample(x: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     """Polyphase resampling (Kaiser-windowed FIR), e.g. espeak's 22.05 kHz to 48 kHz."""
     if from_rate == to_rate:
         return x.astype(np.float32, copy=False)
+    from scipy.signal import resample_poly  # see _scipy_on_demand
+
     g = math.gcd(from_rate, to_rate)
     y = resample_poly(x, to_rate // g, from_rate // g, axis=0)
     return np.asarray(y, dtype=np.float32)
@@ -130,8 +136,9 @@ def exceeds_ceiling(x: np.ndarray, ceiling_dbtp: float) -> bool:
         return False
     meter = TruePeakMeter(SAMPLE_RATE, frames.shape[1])
     meter.peak = ceiling  # only values above the ceiling matter
-    meter.add(frames)
-    return meter.finish() > ceiling
+    # silence after the end, as TruePeakMeter.finish adds it, in the same call
+    meter.add(np.concatenate([frames, np.zeros((TP_TAPS - 1, frames.shape[1]), frames.dtype)]))
+    return meter.peak > ceiling
 
 
 def limiter_gain(
@@ -154,6 +161,8 @@ def limiter_gain(
     need = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
     if float(need.min()) >= 1.0:
         return np.ones(len(need), dtype=np.float32)
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d  # see _scipy_on_demand
+
     la = max(1, round(lookahead_s * sample_rate))
     hold = max(la, round(hold_s * sample_rate))
     if (hold + la) % 2:
@@ -170,6 +179,46 @@ def apply_gain_curve(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
     return np.asarray(x * (gain if x.ndim == 1 else gain[:, None]), dtype=np.float32)
 
 
+def normalize_measured(
+    x: np.ndarray,
+    sample_rate: int,
+    target_lufs: float,
+    ceiling_dbtp: float,
+    tolerance_lu: float = defaults.CLIP_TOLERANCE_LU / 2,
+    max_rounds: int = 6,
+) -> tuple[np.ndarray, Loudness]:
+    """Bring `x` to `target_lufs` integrated (BS.1770-4) with its true peak at or under
+    `ceiling_dbtp`; returns it with its loudness (all of `loudness.measure`).
+
+    Gain alone first; where that pushes a peak over the ceiling, the look-ahead limiter
+    takes the peak down, and the loudness it took is given back as gain; repeat until both
+    hold. Speech at -23 LUFS rarely touches a -1 dBTP ceiling; at -16 LUFS it often does.
+    Each round measures once (loudness and true peak in one pass), and that measurement is
+    the one returned. Raises ValueError for silence (no loudness to normalize).
+    """
+    level = integrated_lufs(x, sample_rate)
+    if not math.isfinite(level):
+        raise ValueError("audio is silent: nothing to normalize")
+    y = (x.astype(np.float64) * db_to_gain(target_lufs - level)).astype(np.float32)
+    margin = 0.05  # dB under the ceiling, for the inter-sample error of the limiter
+    for _ in range(max_rounds):
+        loudness = measure(y, sample_rate)
+        if loudness.true_peak_dbtp > ceiling_dbtp:
+            y = apply_gain_curve(y, limiter_gain(y, sample_rate, ceiling_dbtp - margin))
+            loudness = measure(y, sample_rate)
+        on_target = abs(loudness.integrated_lufs - target_lufs) <= tolerance_lu
+        if on_target and loudness.true_peak_dbtp <= ceiling_dbtp:
+            return y, loudness
+        gain = db_to_gain(target_lufs - loudness.integrated_lufs)
+        y = (y.astype(np.float64) * gain).astype(np.float32)
+    # Could not meet both within the rounds (pathological, e.g. a square wave): the ceiling
+    # wins, since an over-peak breaks the partner's spec and loudness can be reported.
+    tp = true_peak_dbtp(y, sample_rate)
+    if tp > ceiling_dbtp:
+        y = (y.astype(np.float64) * db_to_gain(ceiling_dbtp - margin - tp)).astype(np.float32)
+    return y, measure(y, sample_rate)
+
+
 def normalize(
     x: np.ndarray,
     sample_rate: int,
@@ -178,30 +227,7 @@ def normalize(
     tolerance_lu: float = defaults.CLIP_TOLERANCE_LU / 2,
     max_rounds: int = 6,
 ) -> np.ndarray:
-    """Bring `x` to `target_lufs` integrated (BS.1770-4) with its true peak at or under
-    `ceiling_dbtp`.
-
-    Gain alone first; where that pushes a peak over the ceiling, the look-ahead limiter
-    takes the peak down, and the loudness it took is given back as gain; repeat until both
-    hold. Speech at -23 LUFS rarely touches a -1 dBTP ceiling; at -16 LUFS it often does.
-    Raises ValueError for silence (no loudness to normalize).
-    """
-    level = integrated_lufs(x, sample_rate)
-    if not math.isfinite(level):
-        raise ValueError("audio is silent: nothing to normalize")
-    y = (x.astype(np.float64) * db_to_gain(target_lufs - level)).astype(np.float32)
-    margin = 0.05  # dB under the ceiling, for the inter-sample error of the limiter
-    for _ in range(max_rounds):
-        if true_peak_dbtp(y, sample_rate) > ceiling_dbtp:
-            y = apply_gain_curve(y, limiter_gain(y, sample_rate, ceiling_dbtp - margin))
-        level = integrated_lufs(y, sample_rate)
-        on_target = abs(level - target_lufs) <= tolerance_lu
-        if on_target and true_peak_dbtp(y, sample_rate) <= ceiling_dbtp:
-            return y
-        y = (y.astype(np.float64) * db_to_gain(target_lufs - level)).astype(np.float32)
-    # Could not meet both within the rounds (pathological, e.g. a square wave): the ceiling
-    # wins, since an over-peak breaks the partner's spec and loudness can be reported.
-    tp = true_peak_dbtp(y, sample_rate)
-    if tp > ceiling_dbtp:
-        y = (y.astype(np.float64) * db_to_gain(ceiling_dbtp - margin - tp)).astype(np.float32)
-    return y
+    """`normalize_measured` without the measurement."""
+    return normalize_measured(x, sample_rate, target_lufs, ceiling_dbtp, tolerance_lu, max_rounds)[
+        0
+    ]

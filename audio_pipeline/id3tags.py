@@ -44,6 +44,7 @@ class _InOrderID3(mutagen.id3.ID3):
 LANGUAGE = "kor"  # ISO 639-2: the programme is in Korean
 TOC_ID = "toc"
 NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: times are authoritative
+MAX_TOC_ENTRIES = 255  # a CTOC's entry count is one byte
 
 
 def samples_to_ms(samples: int, rate: int) -> int:
@@ -82,16 +83,39 @@ def build_tags(view: PublicMetadata, sample_rate: int) -> Any:
                     sub_frames=sub,
                 )
             )
-        toc_sub = [id3.TIT2(encoding=id3.Encoding.UTF8, text=[view.title])] if view.title else []
-        tags.add(
-            id3.CTOC(
-                element_id=TOC_ID,
-                flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=toc_sub,
-            )
-        )
+        for frame in tables_of_contents(ids, view.title):
+            tags.add(frame)
     return tags
+
+
+def tables_of_contents(chapter_ids: list[str], title: str | None) -> list[Any]:
+    """The CTOC frames: one top-level, ordered table listing the chapters; or, past
+    MAX_TOC_ENTRIES chapters (a CTOC counts its entries in one byte), a top-level table of
+    ordered sub-tables of up to that many chapters each, in programme order. Sub-tables come
+    first, so a reader meets every element before the table that names it."""
+
+    def toc(element_id: str, flags: int, children: list[str], name: str | None) -> Any:
+        sub = [id3.TIT2(encoding=id3.Encoding.UTF8, text=[name])] if name else []
+        return id3.CTOC(
+            element_id=element_id, flags=flags, child_element_ids=children, sub_frames=sub
+        )
+
+    top = id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED
+    if len(chapter_ids) <= MAX_TOC_ENTRIES:
+        return [toc(TOC_ID, top, chapter_ids, title)]
+    groups = [
+        chapter_ids[i : i + MAX_TOC_ENTRIES] for i in range(0, len(chapter_ids), MAX_TOC_ENTRIES)
+    ]
+    parts = [
+        toc(
+            f"{TOC_ID}{n:02d}",
+            id3.CTOCFlags.ORDERED,
+            group,
+            f"{title} ({n}/{len(groups)})" if title else None,
+        )
+        for n, group in enumerate(groups, start=1)
+    ]
+    return [*parts, toc(TOC_ID, top, [p.element_id for p in parts], title)]
 
 
 def tag_mp3(path: Path, view: PublicMetadata, sample_rate: int) -> None:

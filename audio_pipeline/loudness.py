@@ -1,11 +1,13 @@
 """Loudness and true-peak measurement (ITU-R BS.1770-4, EBU R128 / Tech 3341 / Tech 3342).
 
 Integrated loudness, loudness range and the 100 ms block energies behind the momentary and
-short-term maxima come from libebur128 (the reference implementation ffmpeg uses, through
-the pyebur128 bindings). True peak is computed here with the interpolator BS.1770-4 Annex 2
-publishes (48 taps, 4 phases): libebur128's own true-peak path costs ~7 s per 30 minutes of
-audio. The interpolator only runs where it can raise the peak (see TruePeakMeter), which
-keeps a 30-minute measurement well under a second and the result exact.
+short-term maxima come from libebur128 (the reference implementation ffmpeg uses), as the
+pyebur128 wheel builds it: its C functions are called through ctypes (see R128), so a
+measurement releases the GIL and meters on separate threads run on separate cores. True
+peak is computed here with the interpolator BS.1770-4 Annex 2 publishes (48 taps, 4 phases):
+libebur128's own true-peak path costs ~7 s per 30 minutes of audio. The interpolator only
+runs where it can raise the peak (see TruePeakMeter), which keeps a 30-minute measurement
+well under a second and the result exact.
 
 Channel weighting follows BS.1770: mono and stereo channels weigh 1.0 each, so a mono
 -23 dBFS-peak 1 kHz sine reads -26 LUFS and its -20 dBFS sibling reads -23 LUFS.
@@ -13,7 +15,12 @@ Channel weighting follows BS.1770: mono and stereo channels weigh 1.0 each, so a
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+import weakref
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyebur128
@@ -48,6 +55,7 @@ TP_TAPS = TP_PHASES.shape[1]
 TP_BOUND = float(np.abs(TP_PHASES).sum(axis=1).max())
 # windows are read oldest sample first, so the taps are applied reversed: y[n] = sum h[k] x[n-k]
 TP_MATRIX = TP_PHASES[:, ::-1].T.astype(np.float64)  # (12 taps, 4 phases)
+_WINDOW = np.arange(-(TP_TAPS - 1), 1)  # offsets of a window's samples from its end
 OVERSAMPLE_BELOW_HZ = 192_000  # from 192 kHz on the samples are the true peak (Annex 2)
 
 
@@ -61,11 +69,28 @@ def _frames(x: np.ndarray) -> np.ndarray:
 
 
 def windows_touching(mask: np.ndarray, before: int, after: int) -> np.ndarray:
-    """Indices i (in range) with a True in mask[i - after .. i + before]: the mask dilated."""
-    counts = np.convolve(mask.astype(np.int32), np.ones(before + after + 1, dtype=np.int32))
-    # counts[k] sums mask[k - (before + after) .. k]; index i needs mask[i - after .. i + before]
-    dilated = counts[before : before + len(mask)] > 0
+    """Indices i (in range) with a True in mask[i - after .. i + before]: the mask dilated.
+
+    Counted with a running sum (O(n)): numpy's integer convolution is a direct O(n x width)
+    loop, and this runs over every sample a true-peak meter or limiter sees."""
+    n = len(mask)
+    width = before + after + 1
+    # running[k] counts mask[: k - after], so the window of i, mask[i - after .. i + before],
+    # counts running[i + width] - running[i]
+    padded = np.zeros(n + width, dtype=np.int32)
+    padded[after + 1 : after + 1 + n] = mask
+    running = np.cumsum(padded)
+    dilated = running[width : width + n] > running[:n]
     return np.flatnonzero(dilated)
+
+
+def _at_most(threshold: float, dtype: np.dtype) -> np.floating:
+    """`threshold` in `dtype`, rounded down: comparing samples of that precision with it
+    finds every sample above the exact threshold (and perhaps a few more)."""
+    t = dtype.type(threshold)
+    if float(t) > threshold:
+        t = np.nextafter(t, dtype.type(-np.inf))
+    return t  # type: ignore[no-any-return]
 
 
 def interpolate_4x(x: np.ndarray) -> np.ndarray:
@@ -80,12 +105,14 @@ class TruePeakMeter:
     Every interpolated value is bounded by TP_BOUND times the largest sample of its 12-sample
     window, so only windows holding a sample above (current peak / TP_BOUND) can raise the
     peak; only those are interpolated. For programme audio that is a small fraction of the
-    samples, and the result equals interpolating everything.
+    samples, and the result equals interpolating everything. The samples are compared in
+    their own precision (against the threshold rounded down, which may only add windows
+    that cannot raise the peak), and only the windows kept are converted to float64.
     """
 
     def __init__(self, sample_rate: int, channels: int = 1) -> None:
         self.oversample = sample_rate < OVERSAMPLE_BELOW_HZ
-        self._history = np.zeros((TP_TAPS - 1, channels), dtype=np.float64)
+        self._history = np.zeros((TP_TAPS - 1, channels), dtype=np.float32)
         self.peak = 0.0
 
     def add(self, block: np.ndarray) -> None:
@@ -95,18 +122,24 @@ class TruePeakMeter:
         self.peak = max(self.peak, float(np.max(np.abs(frames))))
         if not self.oversample:
             return
-        x = np.concatenate([self._history, frames.astype(np.float64)])
+        x = np.concatenate([self._history, frames])
         for c in range(x.shape[1]):
             xc = x[:, c]
-            threshold = self.peak / TP_BOUND
-            loud = np.abs(xc) > threshold
-            if not loud.any():
-                continue
+            loud = np.flatnonzero(np.abs(xc) > _at_most(self.peak / TP_BOUND, xc.dtype))
             # window ends n (n >= 11) whose window [n-11, n] holds a loud sample
-            ends = windows_touching(loud, 0, TP_TAPS - 1)
+            if loud.size * TP_TAPS < len(xc) // 8:  # few: list them
+                ends = np.sort((loud[:, None] + np.arange(TP_TAPS)).reshape(-1))
+                ends = ends[(ends < len(xc)) & np.diff(ends, prepend=-1).astype(bool)]
+            else:
+                mask = np.zeros(len(xc), dtype=bool)
+                mask[loud] = True
+                ends = windows_touching(mask, 0, TP_TAPS - 1)
             ends = ends[ends >= TP_TAPS - 1]
-            windows = sliding_window_view(xc, TP_TAPS)[ends - (TP_TAPS - 1)]
-            self.peak = max(self.peak, float(np.max(np.abs(windows @ TP_MATRIX))))
+            if not ends.size:
+                continue
+            windows = xc[ends[:, None] + _WINDOW]  # the 12 samples ending at each end
+            interpolated = windows.astype(np.float64) @ TP_MATRIX
+            self.peak = max(self.peak, float(np.max(np.abs(interpolated))))
         self._history = x[len(x) - (TP_TAPS - 1) :]
 
     def finish(self) -> float:
@@ -115,32 +148,117 @@ class TruePeakMeter:
         return self.peak
 
 
+@functools.cache
+def _libebur128() -> Any:
+    """libebur128's C API as the pyebur128 extension exports it (it links the library in),
+    or None when a build hides the symbols."""
+    c = ctypes
+    try:
+        from pyebur128 import pyebur128 as extension
+
+        lib = c.CDLL(extension.__file__)
+        lib.ebur128_init.restype = c.c_void_p
+        lib.ebur128_init.argtypes = [c.c_uint, c.c_ulong, c.c_int]
+        lib.ebur128_destroy.restype = None
+        lib.ebur128_destroy.argtypes = [c.POINTER(c.c_void_p)]
+        lib.ebur128_add_frames_float.restype = c.c_int
+        lib.ebur128_add_frames_float.argtypes = [c.c_void_p, c.c_void_p, c.c_size_t]
+        for name in ("ebur128_loudness_global", "ebur128_loudness_range"):
+            getattr(lib, name).restype = c.c_int
+            getattr(lib, name).argtypes = [c.c_void_p, c.POINTER(c.c_double)]
+        lib.ebur128_loudness_window.restype = c.c_int
+        lib.ebur128_loudness_window.argtypes = [c.c_void_p, c.c_ulong, c.POINTER(c.c_double)]
+    except (ImportError, OSError, AttributeError):
+        return None
+    return lib
+
+
+class R128:
+    """One libebur128 measurement (BS.1770 K-weighting and gating; EBU Tech 3342 LRA).
+
+    Through ctypes the GIL is released while libebur128 works, so meters on separate
+    threads (the normalization of several clips, the deliverables measured side by side)
+    use separate cores; without the exported symbols, pyebur128's own API (the same C code).
+    """
+
+    def __init__(self, channels: int, sample_rate: int, mode: int) -> None:
+        self._lib = _libebur128()
+        if self._lib is None:
+            self._py = pyebur128.R128State(channels, sample_rate, mode)
+            return
+        state = self._lib.ebur128_init(channels, sample_rate, mode)
+        if not state:
+            raise MemoryError("libebur128: out of memory")
+        self._state = ctypes.c_void_p(state)
+        weakref.finalize(self, self._lib.ebur128_destroy, ctypes.byref(self._state))
+
+    def add(self, frames: np.ndarray) -> None:
+        """Interleaved float32 frames."""
+        flat = np.ascontiguousarray(frames, dtype=np.float32).reshape(-1)
+        count = len(flat) // max(1, frames.shape[1] if frames.ndim == 2 else 1)
+        if self._lib is None:
+            self._py.add_frames(flat, count)
+        elif self._lib.ebur128_add_frames_float(self._state, flat.ctypes.data, count) != 0:
+            raise MemoryError("libebur128: out of memory")
+
+    def _value(self, name: str, *args: int) -> float:
+        out = ctypes.c_double()
+        if getattr(self._lib, f"ebur128_{name}")(self._state, *args, ctypes.byref(out)) != 0:
+            raise ValueError(f"libebur128: {name} failed")
+        return out.value
+
+    def integrated(self) -> float:
+        if self._lib is None:
+            return float(pyebur128.get_loudness_global(self._py))
+        return self._value("loudness_global")
+
+    def window(self, ms: int) -> float:
+        if self._lib is None:
+            return float(pyebur128.get_loudness_window(self._py, ms))
+        return self._value("loudness_window", ms)
+
+    def loudness_range(self) -> float:
+        if self._lib is None:
+            return float(pyebur128.get_loudness_range(self._py))
+        return self._value("loudness_range")
+
+
 class LoudnessMeter:
     """Streaming EBU R128 meter: integrated, LRA, true peak and, with `maxima`, the maximum
-    momentary and short-term loudness (bext fields, EBU Tech 3285 v2)."""
+    momentary and short-term loudness (bext fields, EBU Tech 3285 v2).
 
-    def __init__(self, sample_rate: int, channels: int = 1, *, maxima: bool = False) -> None:
+    `true_peak=False` leaves the true peak out (reported as NaN) for a caller that uses only
+    the loudness: the true-peak meter costs more than libebur128's gating itself.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int = 1,
+        *,
+        maxima: bool = False,
+        true_peak: bool = True,
+    ) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
         self.maxima = maxima
-        mode = _M.MODE_I | _M.MODE_LRA
-        self._state = pyebur128.R128State(channels, sample_rate, mode)
-        self._tp = TruePeakMeter(sample_rate, channels)
+        self._r128 = R128(channels, sample_rate, int(_M.MODE_I | _M.MODE_LRA))
+        self._tp = TruePeakMeter(sample_rate, channels) if true_peak else None
         self._hop = max(1, round(sample_rate * MOMENTARY_HOP_S))
         self._pending = np.zeros((0, channels), dtype=np.float32)
         self._frames = 0
         self._energies: list[float] = []  # K-weighted mean square of each 100 ms hop
 
     def _feed(self, frames: np.ndarray) -> None:
-        flat = np.ascontiguousarray(frames, dtype=np.float32).reshape(-1)
-        self._state.add_frames(flat, len(frames))
+        self._r128.add(frames)
         self._frames += len(frames)
 
     def add(self, block: np.ndarray) -> None:
         frames = _frames(block)
         if frames.shape[1] != self.channels:
             raise ValueError("block channel count does not match the meter")
-        self._tp.add(frames)
+        if self._tp is not None:
+            self._tp.add(frames)
         if not self.maxima:
             self._feed(frames)
             return
@@ -150,7 +268,7 @@ class LoudnessMeter:
         n_hops = len(data) // self._hop
         for i in range(n_hops):
             self._feed(data[i * self._hop : (i + 1) * self._hop])
-            level = pyebur128.get_loudness_window(self._state, 100)
+            level = self._r128.window(100)
             self._energies.append(10 ** ((level + 0.691) / 10) if level > -200 else 0.0)
         self._pending = data[n_hops * self._hop :].astype(np.float32)
 
@@ -166,20 +284,20 @@ class LoudnessMeter:
         if len(self._pending):
             self._feed(self._pending)
             self._pending = self._pending[:0]
-        tp = db(self._tp.finish())
+        tp = db(self._tp.finish()) if self._tp is not None else float("nan")
         if self._frames == 0:
             return Loudness(float("-inf"), tp)
         if self._frames < MIN_BLOCK_S * self.sample_rate:
             # Shorter than one 400 ms gating block: the loudness of the whole clip as one
             # block (BS.1770 eq. 2 over the clip's own length), with the absolute gate.
             ms = max(1, int(self._frames * 1000 // self.sample_rate))
-            level = pyebur128.get_loudness_window(self._state, ms)
+            level = self._r128.window(ms)
             integrated = level if level > -70.0 else float("-inf")
             return Loudness(integrated, tp, 0.0, integrated, integrated)
-        integrated = pyebur128.get_loudness_global(self._state)
+        integrated = self._r128.integrated()
         if not math.isfinite(integrated) or integrated < -200:
             integrated = float("-inf")
-        lra = pyebur128.get_loudness_range(self._state)
+        lra = self._r128.loudness_range()
         hops_m = round(MIN_BLOCK_S / MOMENTARY_HOP_S)
         hops_s = round(SHORT_TERM_S / MOMENTARY_HOP_S)
         return Loudness(
@@ -188,6 +306,56 @@ class LoudnessMeter:
             lra_lu=lra if math.isfinite(lra) else 0.0,
             max_momentary_lufs=self._max_level(hops_m) if self.maxima else float("-inf"),
             max_short_term_lufs=self._max_level(hops_s) if self.maxima else float("-inf"),
+        )
+
+
+class SpanMeters:
+    """The loudness of spans of one stream (a programme's cues, by index), each measured as
+    the stream passes it: a span's meter lives from its first sample to its last. A meter
+    holds libebur128's 3 s LRA buffer (about 1.2 MB at 48 kHz), and a two-hour programme has
+    321 cues: kept open all along, they were most of a long render's memory.
+
+    `add` takes consecutive blocks; spans are (index, start, end) in the stream's samples.
+    """
+
+    def __init__(
+        self,
+        spans: Sequence[tuple[int, int, int]],
+        sample_rate: int,
+        channels: int = 1,
+        *,
+        true_peak: bool = False,
+    ) -> None:
+        self.spans = tuple(spans)
+        self._meter = functools.partial(LoudnessMeter, sample_rate, channels, true_peak=true_peak)
+        self._waiting = sorted(range(len(self.spans)), key=lambda k: self.spans[k][1])
+        self._next = 0  # in _waiting: the next span to open
+        self._open: dict[int, LoudnessMeter] = {}  # position in spans -> its meter
+        self._results: dict[int, Loudness] = {}
+        self.most_open = 0  # the most meters alive at once (tests read it)
+
+    def add(self, start: int, block: np.ndarray) -> None:
+        end = start + len(block)
+        while self._next < len(self._waiting) and self.spans[self._waiting[self._next]][1] < end:
+            self._open[self._waiting[self._next]] = self._meter()
+            self._next += 1
+        self.most_open = max(self.most_open, len(self._open))
+        for k in list(self._open):
+            _, s, e = self.spans[k]
+            lo, hi = max(s, start), min(e, end)
+            if lo < hi:
+                self._open[k].add(block[lo - start : hi - start])
+            if e <= end:
+                self._results[k] = self._open.pop(k).result()
+
+    def results(self) -> tuple[tuple[int, Loudness], ...]:
+        """(index, loudness) in the spans' order; a span the stream did not reach (or only
+        partly) is measured on what it got."""
+        for k in list(self._open):
+            self._results[k] = self._open.pop(k).result()
+        return tuple(
+            (index, self._results[k] if k in self._results else self._meter().result())
+            for k, (index, _, _) in enumerate(self.spans)
         )
 
 
@@ -204,14 +372,13 @@ def integrated_lufs(x: np.ndarray, sample_rate: int) -> float:
     n = len(frames)
     if n == 0:
         return float("-inf")
-    state = pyebur128.R128State(frames.shape[1], sample_rate, pyebur128.MeasurementMode.MODE_I)
-    flat = np.ascontiguousarray(frames, dtype=np.float32).reshape(-1)
-    state.add_frames(flat, n)
+    state = R128(frames.shape[1], sample_rate, int(_M.MODE_I))
+    state.add(frames)
     if n < MIN_BLOCK_S * sample_rate:
         ms = max(1, int(n * 1000 // sample_rate))
-        level = pyebur128.get_loudness_window(state, ms)
+        level = state.window(ms)
         return level if level > -70.0 else float("-inf")
-    value = pyebur128.get_loudness_global(state)
+    value = state.integrated()
     return value if math.isfinite(value) and value > -200 else float("-inf")
 
 

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 from .profiles import BandLimit, Levelling
 
@@ -43,6 +42,8 @@ class BandLimiter:
     keeps the low-pass states normal, and the high-pass after it removes the offset."""
 
     def __init__(self, band: BandLimit, sample_rate: int) -> None:
+        from scipy.signal import butter  # on demand: see dsp._scipy_on_demand
+
         sections = []
         if band.lowpass_hz:
             sections.append(
@@ -56,6 +57,8 @@ class BandLimiter:
     def process(self, block: np.ndarray) -> np.ndarray:
         if not len(self.sos) or not len(block):
             return block
+        from scipy.signal import sosfilt
+
         y, self.state = sosfilt(self.sos, block.astype(np.float64) + DENORMAL_GUARD, zi=self.state)
         return np.asarray(y, dtype=np.float32)
 

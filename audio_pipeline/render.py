@@ -1,20 +1,22 @@
 """The render: plain stage functions in one direction, assembled here.
 
 load_episode -> decode_bumpers -> synthesize_all (or select_from_queue) -> plan_tempo ->
-prepare_segments -> assemble (+ bed) -> deliver (every profile) -> write_metadata (embedded
-tags, then sidecars) -> review page -> manifest -> publish + ledger. Files are touched only by
-the stages that own them; the staging folder is published only when every stage succeeded,
-so a failed render publishes nothing.
+SegmentMaker (normalize; overlapping synthesis when it can) -> assemble (+ bed) -> deliver
+(every profile) -> write_metadata (embedded tags, then sidecars) -> review page -> manifest
+-> publish + ledger. Files are touched only by the stages that own them; the staging folder
+is published only when every stage succeeded, so a failed render publishes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 import numpy as np
@@ -30,7 +32,6 @@ from .engines import EngineSet, GttsSettings
 from .errors import OutputError, RenderError
 from .inputs import EpisodeInputs, load_episode
 from .ledger import Ledger, RenderRecord, now_utc, placements_of
-from .loudness import measure
 from .manifest import manifest_document, output_files, render_inputs, write_manifest
 from .metadata_policy import EMBEDDED, SIDECARS, PublicMetadata, public_metadata
 from .models import (
@@ -99,7 +100,9 @@ def _normalized_segment(
 ) -> Segment:
     """Normalize one piece to the episode's speech reference and ceiling, stage, measure it."""
     try:
-        y = dsp.normalize(samples, SR, episode.target_lufs, episode.true_peak_dbtp)
+        y, loudness = dsp.normalize_measured(
+            samples, SR, episode.target_lufs, episode.true_peak_dbtp
+        )
     except ValueError as exc:
         raise RenderError(f"{name}: {exc}") from exc
     path = work / f"{name}.f32.wav"
@@ -110,7 +113,7 @@ def _normalized_segment(
         path=path,
         start=0,
         length=len(y),
-        loudness=measure(y, SR),
+        loudness=loudness,
         **meta,  # type: ignore[arg-type]
     )
 
@@ -212,46 +215,72 @@ def plan_tempo(episode: Episode, clips: list[Clip], pieces: Pieces) -> float:
     return plan.tempo
 
 
-def prepare_segments(
-    episode: Episode,
-    messages: Mapping[str, Message],
-    clips: list[Clip],
-    pieces: Pieces,
-    work: Path,
-    tempo: float = 1.0,
-) -> tuple[Segment, list[Segment], Segment, Segment | None]:
+class SegmentMaker:
     """Stage: normalize every piece to the speech reference (bumpers loudness-matched), with
-    the slot's tempo-up applied to the messages."""
-    intro = _normalized_segment(pieces.intro, SegmentKind.INTRO, work, "intro", episode)
-    outro = _normalized_segment(pieces.outro, SegmentKind.OUTRO, work, "outro", episode)
-    sting = (
-        _normalized_segment(pieces.sting, SegmentKind.STING, work, "sting", episode)
-        if pieces.sting is not None
-        else None
-    )
-    segments = []
-    for clip in clips:
-        message = messages[clip.message_id]
-        audio = ffmpeg.change_tempo(load_clip(clip), SR, tempo)
-        segments.append(
-            _normalized_segment(
-                audio,
-                SegmentKind.MESSAGE,
-                work,
-                f"message-{clip.message_id}",
-                episode,
-                message_id=clip.message_id,
-                title=message.title,
-                engine=clip.engine,
-                voice=clip.voice,
-                fallback=clip.fallback,
-                cached=clip.cached,
-                text_sha256=text_sha256(message.text),
-                spoken_text=clip.spoken_text,
-                tempo=tempo,
-            )
+    the slot's tempo-up applied to the messages. Pieces are normalized side by side on
+    `pool`, one per core: each is a pure function of its own audio (the loudness meter
+    releases the GIL). When the tempo is known before synthesis ends (no tempo-up to plan),
+    each message is handed in the moment its clip is made (`start`), so a cold render
+    normalizes while it waits on the engine."""
+
+    def __init__(
+        self,
+        episode: Episode,
+        messages: Mapping[str, Message],
+        work: Path,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        self.episode, self.messages, self.work, self.pool = episode, messages, work, pool
+        self._started: dict[str, tuple[Clip, float, Future[Segment]]] = {}
+
+    def start(self, clip: Clip, tempo: float = 1.0) -> None:
+        """Normalize this clip's message now, in the background."""
+        future = self.pool.submit(self._message, clip, tempo)
+        self._started[clip.message_id] = (clip, tempo, future)
+
+    def _bumper(self, samples: np.ndarray, kind: SegmentKind) -> Segment:
+        return _normalized_segment(samples, kind, self.work, kind.value, self.episode)
+
+    def _message(self, clip: Clip, tempo: float) -> Segment:
+        text = self.messages[clip.message_id]
+        return _normalized_segment(
+            ffmpeg.change_tempo(load_clip(clip), SR, tempo),
+            SegmentKind.MESSAGE,
+            self.work,
+            f"message-{clip.message_id}",
+            self.episode,
+            message_id=clip.message_id,
+            title=text.title,
+            engine=clip.engine,
+            voice=clip.voice,
+            fallback=clip.fallback,
+            cached=clip.cached,
+            text_sha256=text_sha256(text.text),
+            spoken_text=clip.spoken_text,
+            tempo=tempo,
         )
-    return intro, segments, outro, sting
+
+    def _for(self, clip: Clip, tempo: float) -> Future[Segment]:
+        started = self._started.get(clip.message_id)
+        if started is not None and started[0] == clip and started[1] == tempo:
+            return started[2]
+        return self.pool.submit(self._message, clip, tempo)
+
+    def segments(
+        self, clips: list[Clip], pieces: Pieces, tempo: float = 1.0
+    ) -> tuple[Segment, list[Segment], Segment, Segment | None]:
+        """Intro, the messages in order, outro, sting: normalized."""
+        intro = self.pool.submit(self._bumper, pieces.intro, SegmentKind.INTRO)
+        outro = self.pool.submit(self._bumper, pieces.outro, SegmentKind.OUTRO)
+        sting = (
+            None
+            if pieces.sting is None
+            else self.pool.submit(self._bumper, pieces.sting, SegmentKind.STING)
+        )
+        segments = [self._for(clip, tempo) for clip in clips]
+        # results in a fixed order (bumpers, then messages): the first problem is the one told
+        done = (intro.result(), outro.result(), sting.result() if sting is not None else None)
+        return done[0], [s.result() for s in segments], done[1], done[2]
 
 
 def build_bed(
@@ -369,6 +398,18 @@ def _render_and_publish(
     engines = EngineSet(settings.gtts)
     cache = ClipCache(project.cache_dir)
 
+    # the tempo is 1.0 unless a slot's tempo-up is planned from every clip's length: then
+    # messages are normalized only once all are made, else each as soon as it is made
+    tempo_known = episode.select is None and (
+        episode.target_length_s is None or episode.max_tempo <= 1.0
+    )
+    maker: SegmentMaker | None = None
+
+    def clip_done(clip: Clip) -> None:
+        reporter.clip_done(clip)
+        if tempo_known and maker is not None:
+            maker.start(clip)
+
     def synthesize(messages: Sequence[Message]) -> list[Clip]:
         jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in messages]
         return synthesize_all(
@@ -377,7 +418,7 @@ def _render_and_publish(
             cache,
             strict=settings.strict,
             concurrency=settings.concurrency,
-            on_clip=reporter.clip_done,
+            on_clip=clip_done,
         )
 
     with contextlib.ExitStack() as stack:
@@ -388,9 +429,13 @@ def _render_and_publish(
         staging = stack.enter_context(Staging(project.output_dir, episode.id))
         assert staging.path is not None and staging.work is not None
         pieces = decode_bumpers(inputs)
+        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="norm")
+        # on the way out (a failure too) nothing queued is started: staging goes next
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         selection: Selection | None = None
         if episode.select is None:
             messages = {m.id: m for m in inputs.messages}
+            maker = SegmentMaker(episode, messages, staging.work, pool)
             reporter.stage("synthesizing", total=len(inputs.messages))
             clips = synthesize(inputs.messages)
         else:
@@ -418,9 +463,9 @@ def _render_and_publish(
         if tempo != 1.0:
             reporter.warn(f"messages sped up {tempo:.3f}x (pitch kept) to fit the slot")
             report.warnings.append(f"tempo-up {tempo:.3f}x to fit the slot")
-        intro, segments, outro, sting = prepare_segments(
-            episode, messages, clips, pieces, staging.work, tempo
-        )
+        if maker is None:
+            maker = SegmentMaker(episode, messages, staging.work, pool)
+        intro, segments, outro, sting = maker.segments(clips, pieces, tempo)
         target = episode.target_length_s
         fill_to = round(target * SR) if target is not None and episode.fit == "exact" else None
         try:
@@ -448,7 +493,7 @@ def _render_and_publish(
             programme = replace(programme, bed=build_bed(episode.bed, programme, episode, label))
 
         reporter.stage("mastering")
-        deliverables = deliver(
+        delivery = deliver(
             programme,
             staging.path,
             episode.id,
@@ -456,6 +501,7 @@ def _render_and_publish(
             reference_db=episode.target_lufs,
             clips_dir=staging.path / "clips",
         )
+        deliverables = delivery.deliverables
         primary = deliverables[0]
         assert primary.loudness is not None
         # which messages the queue gave, so a re-render that chose others is explainable
@@ -478,16 +524,25 @@ def _render_and_publish(
             p.name for p in staging.path.iterdir() if p.is_file() and p.suffix != ".html"
         )
         page = episode_page(
-            staging.path, programme, primary.loudness, episode, messages, audio, downloads
+            staging.path,
+            programme,
+            primary.loudness,
+            episode,
+            messages,
+            audio,
+            downloads,
+            clip_facts=delivery.clips,  # measured and drawn while the files were written
+            waveform=delivery.waveforms.get(audio),
         )
         write_review(staging.path, page)
         used_messages = [messages[c.message_id] for c in clips]
+        outputs = output_files(staging.path)  # hashed once: the manifest and the ledger
         manifest_path = write_manifest(
             staging.path,
             manifest_document(
                 episode.id,
                 render_inputs(inputs, used_messages, engines),
-                output_files(staging.path),
+                outputs,
                 messages=report.messages,
                 selection=report.selection,
                 fallbacks=len(report.fallbacks),
@@ -512,7 +567,12 @@ def _render_and_publish(
                     ],
                     programme.sample_rate,
                 ),
-                deliverables=tuple(output_files(staging.path, exclude=())),
+                deliverables=tuple(
+                    sorted(
+                        [*outputs, *output_files(staging.path, exclude=[o.file for o in outputs])],
+                        key=lambda f: PurePosixPath(f.file),  # output_files' own order
+                    )
+                ),
                 manifest_sha256=sha256_file(manifest_path),
             )
             with Ledger(project.ledger_path) as ledger, ledger.transaction():

@@ -58,23 +58,47 @@ def peaks(samples: np.ndarray, columns: int = WAVE_COLUMNS) -> tuple[np.ndarray,
     return grid.min(axis=1), grid.max(axis=1)
 
 
+class Waveform:
+    """`peaks` of a signal of known length, fed block by block in blocks of any size: the
+    deliverables and review clips are drawn while they are written, never read back whole."""
+
+    def __init__(self, frames: int, columns: int = WAVE_COLUMNS) -> None:
+        self.per = max(1, math.ceil(frames / columns))
+        self.lo = np.zeros(columns, np.float32)
+        self.hi = np.zeros(columns, np.float32)
+        self._column = 0
+        self._carry = np.zeros(0, np.float32)  # samples of a column not yet complete
+
+    def add(self, block: np.ndarray) -> None:
+        mono = block if block.ndim == 1 else block.mean(axis=1)
+        x = np.concatenate([self._carry, mono.astype(np.float32, copy=False)])
+        n = min(len(x) // self.per, len(self.lo) - self._column)
+        if n > 0:
+            grid = x[: n * self.per].reshape(n, self.per)
+            self.lo[self._column : self._column + n] = grid.min(axis=1)
+            self.hi[self._column : self._column + n] = grid.max(axis=1)
+            self._column += n
+        self._carry = x[max(n, 0) * self.per :][: self.per]
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min, max) per column; the last column is padded with silence, as `peaks` pads."""
+        if len(self._carry) and self._column < len(self.lo):
+            padded = np.zeros(self.per, np.float32)
+            padded[: len(self._carry)] = self._carry
+            self.lo[self._column] = padded.min()
+            self.hi[self._column] = padded.max()
+            self._column += 1
+            self._carry = self._carry[:0]
+        return self.lo, self.hi
+
+
 def peaks_of_wav(path: Path, columns: int = WAVE_COLUMNS) -> tuple[np.ndarray, np.ndarray]:
     """`peaks` of a (mono) WAV file, read block by block: a long programme is never loaded."""
     info = wavfile.read_info(path)
-    per = max(1, math.ceil(info.frames / columns))
-    lo = np.zeros(columns, np.float32)
-    hi = np.zeros(columns, np.float32)
-    column = 0
-    for block in wavfile.iter_blocks(path, per * 64):
-        mono = block if block.ndim == 1 else block.mean(axis=1)
-        n = math.ceil(len(mono) / per)
-        padded = np.zeros(n * per, np.float32)
-        padded[: len(mono)] = mono
-        grid = padded.reshape(n, per)
-        lo[column : column + n] = grid.min(axis=1)
-        hi[column : column + n] = grid.max(axis=1)
-        column += n
-    return lo, hi
+    waveform = Waveform(info.frames, columns)
+    for block in wavfile.iter_blocks(path, waveform.per * 64):
+        waveform.add(block)
+    return waveform.result()
 
 
 def peaks_of_audio(path: Path, columns: int = WAVE_COLUMNS) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +143,17 @@ def waveform_svg(
 
 
 # --- what the page shows -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class AudioFacts:
+    """What the page shows of an audio file, taken from the very samples written to it."""
+
+    frames: int
+    sample_rate: int
+    loudness: Loudness
+    lo: np.ndarray  # waveform columns (see `peaks`)
+    hi: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -171,10 +206,14 @@ def review_clip(
     voice: str,
     requested_voice: str,
     fallback: bool,
+    facts: AudioFacts | None = None,
 ) -> ReviewClip:
-    """A clip entry measured from the audio file the page plays (what the reviewer hears)."""
-    samples, rate = wavfile.read(folder / href)
-    lo, hi = peaks(samples)
+    """A clip entry measured from the audio file the page plays (what the reviewer hears):
+    `facts` when they were taken while the file was written, else read from the file."""
+    if facts is None:
+        samples, rate = wavfile.read(folder / href)
+        lo, hi = peaks(samples)
+        facts = AudioFacts(len(samples), rate, measure(samples, rate), lo, hi)
     return ReviewClip(
         message_id=message_id,
         title=title,
@@ -185,11 +224,11 @@ def review_clip(
         voice=voice,
         requested_voice=requested_voice,
         fallback=fallback,
-        duration_s=len(samples) / rate,
-        loudness=measure(samples, rate),
+        duration_s=facts.frames / facts.sample_rate,
+        loudness=facts.loudness,
         warnings=tuple(listener_checks(approved_text)),
         audio_href=href,
-        waveform=waveform_svg(lo, hi, label=f"waveform of {message_id}"),
+        waveform=waveform_svg(facts.lo, facts.hi, label=f"waveform of {message_id}"),
     )
 
 
@@ -395,8 +434,14 @@ def episode_page(
     messages: Mapping[str, Message],
     audio_file: str,
     downloads: Sequence[str],
+    *,
+    clip_facts: Mapping[str, AudioFacts] | None = None,
+    waveform: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> str:
-    """The page of a rendered episode, from the files in its (staging) folder."""
+    """The page of a rendered episode, from the files in its (staging) folder, or from what
+    was measured and drawn while they were written: `clip_facts` by message id (the files
+    `clips/<id>.wav`), `waveform` of `audio_file`."""
+    clip_facts = clip_facts or {}
     by_id = messages
     rate = programme.sample_rate
     clips = []
@@ -417,6 +462,7 @@ def episode_page(
                 voice=seg.voice or "",
                 requested_voice=episode.voice,
                 fallback=seg.fallback,
+                facts=clip_facts.get(seg.message_id),
             )
         )
     cues = tuple(
@@ -431,7 +477,7 @@ def episode_page(
         )
         for cue in programme.cues
     )
-    lo, hi = peaks_of_audio(folder / audio_file)
+    lo, hi = waveform if waveform is not None else peaks_of_audio(folder / audio_file)
     review = ReviewProgramme(
         audio_href=audio_file,
         duration_s=programme.duration_s,

@@ -40,8 +40,8 @@ def chunk(chunk_id: bytes, payload: bytes) -> bytes:
     return chunk_id + struct.pack("<I", len(payload)) + payload + pad
 
 
-def quantize(block: np.ndarray, bits: int, rng: np.random.Generator | None) -> np.ndarray:
-    """float32 in [-1, 1) to little-endian integer bytes (as a uint8 array).
+def quantize_ints(block: np.ndarray, bits: int, rng: np.random.Generator | None) -> np.ndarray:
+    """float32 in [-1, 1) to the integers a `bits`-bit PCM file holds (int32).
 
     16-bit gets TPDF dither from a seeded generator (deterministic output); at 24 bits the
     rounding error sits near -144 dBFS and dither would only cost reproducibility.
@@ -50,9 +50,21 @@ def quantize(block: np.ndarray, bits: int, rng: np.random.Generator | None) -> n
     x = block.astype(np.float64) * scale
     if bits == 16 and rng is not None:
         x += rng.random(x.shape) - rng.random(x.shape)
-    ints = np.clip(np.rint(x), -scale, scale - 1).astype("<i4")
-    raw = ints.reshape(-1).view(np.uint8).reshape(-1, 4)
+    return np.clip(np.rint(x), -scale, scale - 1).astype("<i4")
+
+
+def pcm_bytes(ints: np.ndarray, bits: int) -> np.ndarray:
+    """Integers of `quantize_ints` as little-endian `bits`-bit bytes (a uint8 array)."""
+    raw = np.ascontiguousarray(ints, dtype="<i4").reshape(-1).view(np.uint8).reshape(-1, 4)
     return raw[:, : bits // 8].reshape(-1)
+
+
+def pcm_to_float(ints: np.ndarray, bits: int) -> np.ndarray:
+    """PCM integers as float32, exactly as `read` decodes them from a file (and as ffmpeg
+    does: every 16- or 24-bit value is exact in float32)."""
+    if bits == 16:
+        return ints.astype(np.float32) / np.float32(32768.0)
+    return (ints / float(1 << (bits - 1))).astype(np.float32)
 
 
 class WavWriter:
@@ -102,18 +114,36 @@ class WavWriter:
         self._data_offset = self._f.tell()
         self._f.write(b"data\x00\x00\x00\x00")
 
-    def write(self, block: np.ndarray) -> None:
-        frames = block.shape[0]
+    @property
+    def closed(self) -> bool:
+        return self._f.closed
+
+    def encode(self, block: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """The bytes `block` takes in this file, and the samples as a reader of the file will
+        decode them (the values to measure: PCM's quantized integers, as float32). Blocks
+        must be encoded in the order they are written (16-bit dither is a seeded sequence)."""
         if block.ndim == 1 and self.channels != 1:
             raise ValueError("mono block written to a multichannel file")
         if block.ndim == 2 and block.shape[1] != self.channels:
             raise ValueError("block channel count does not match the file")
         if self.format_tag == WAVE_FORMAT_IEEE_FLOAT:
-            data = np.ascontiguousarray(block, dtype="<f4").tobytes()
-        else:
-            data = quantize(block, self.bits, self._rng).tobytes()
+            stored = np.ascontiguousarray(block, dtype="<f4")
+            return stored.tobytes(), stored
+        ints = quantize_ints(block, self.bits, self._rng)
+        return pcm_bytes(ints, self.bits).tobytes(), pcm_to_float(ints, self.bits)
+
+    def write_encoded(self, data: bytes | memoryview, frames: int) -> None:
+        """Append what `encode` made (or a whole-frame slice of it)."""
+        if len(data) != frames * self.channels * self.bits // 8:
+            raise ValueError("encoded data does not hold that many frames")
         self._f.write(data)
         self.frames += frames
+
+    def write(self, block: np.ndarray) -> np.ndarray:
+        """Append `block`; returns its samples as a reader of the file will decode them."""
+        data, stored = self.encode(block)
+        self.write_encoded(data, block.shape[0])
+        return stored
 
     def close(self, trailing: list[bytes] | None = None, reserved: bytes | None = None) -> None:
         """Finish the file. `trailing` are whole chunks placed after data; `reserved` is a
@@ -243,7 +273,7 @@ def _decode(raw: bytes, info: WavInfo) -> np.ndarray:
     if info.format_tag == WAVE_FORMAT_IEEE_FLOAT:
         x = np.frombuffer(raw, dtype="<f4").astype(np.float32)
     elif info.bits == 16:
-        x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+        x = pcm_to_float(np.frombuffer(raw, dtype="<i2"), 16)
     elif info.bits == 24:
         b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
         ints = (
@@ -252,7 +282,7 @@ def _decode(raw: bytes, info: WavInfo) -> np.ndarray:
             | (b[:, 2].astype(np.int32) << 16)
         )
         ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
-        x = (ints / float(1 << 23)).astype(np.float32)
+        x = pcm_to_float(ints, 24)
     else:
         x = (np.frombuffer(raw, dtype="<i4").astype(np.float64) / 2**31).astype(np.float32)
     return x if info.channels == 1 else x.reshape(-1, info.channels)

@@ -14,6 +14,10 @@ must produce identical clips.
 Bounded: at most `max_connections` connections are served (later ones are closed at once
 and counted as overflow), the server stops accepting after `lifetime_s`, every hold ends
 after `hang_s` or when the client goes away, and `stop()` joins every thread.
+
+The benchmark (bench/, issue 8) serves through it too: `latency_s` holds every answer that
+long after the request has been read (a fixed service time per request), and
+`seconds_per_letter` sets the pace of the speech it returns.
 """
 
 from __future__ import annotations
@@ -100,15 +104,16 @@ class Record:
     text: str | None = None  # the text gTTS sent, when the request got that far
 
 
-_AUDIO_CACHE: dict[str, bytes] = {}
+_AUDIO_CACHE: dict[tuple[str, float], bytes] = {}
 _AUDIO_LOCK = threading.Lock()
+SECONDS_PER_LETTER = 0.09
 
 
-def speech_for(text: str) -> np.ndarray:
-    """A deterministic speech-like signal for `text` at 48 kHz: 0.09 s per letter."""
+def speech_for(text: str, seconds_per_letter: float = SECONDS_PER_LETTER) -> np.ndarray:
+    """A deterministic speech-like signal for `text` at 48 kHz: 0.09 s per letter by default."""
     digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).digest()
     letters = sum(1 for c in text if c.isalnum())
-    seconds = 0.3 + 0.09 * max(1, letters)
+    seconds = 0.3 + seconds_per_letter * max(1, letters)
     f0 = 130.0 + digest[0] % 90
     rate = 3.5 + (digest[1] % 30) / 10
     phase = digest[2] / 255 * 2 * np.pi
@@ -119,13 +124,13 @@ def speech_for(text: str) -> np.ndarray:
     return (0.25 * carrier * envelope * fade).astype(np.float32)
 
 
-def mp3_for(text: str) -> bytes:
+def mp3_for(text: str, seconds_per_letter: float = SECONDS_PER_LETTER) -> bytes:
     with _AUDIO_LOCK:
-        cached = _AUDIO_CACHE.get(text)
+        cached = _AUDIO_CACHE.get((text, seconds_per_letter))
     if cached is None:
-        cached = mp3_bytes(speech_for(text))
+        cached = mp3_bytes(speech_for(text, seconds_per_letter))
         with _AUDIO_LOCK:
-            _AUDIO_CACHE[text] = cached
+            _AUDIO_CACHE[(text, seconds_per_letter)] = cached
     return cached
 
 
@@ -137,8 +142,8 @@ def rpc_body(audio_b64: str | None) -> bytes:
     return (")]}'\n\n" + line + "\n").encode("ascii")
 
 
-def answer_body(text: str) -> bytes:
-    return rpc_body(base64.b64encode(mp3_for(text)).decode("ascii"))
+def answer_body(text: str, seconds_per_letter: float = SECONDS_PER_LETTER) -> bytes:
+    return rpc_body(base64.b64encode(mp3_for(text, seconds_per_letter)).decode("ascii"))
 
 
 @dataclass
@@ -149,6 +154,8 @@ class FaultServer:
     retry_after_s: int = 1
     max_connections: int = 1000
     lifetime_s: float = 240.0
+    latency_s: float = 0.0  # every answer waits this long after its request was read
+    seconds_per_letter: float = SECONDS_PER_LETTER  # pace of the speech served
     records: list[Record] = field(default_factory=list)
     overflow: int = 0
 
@@ -321,6 +328,8 @@ class FaultServer:
                 return
             text = sent_text(body.decode("ascii"))
             self._record(Record(record_at, fault, text))
+            if self.latency_s > 0 and self._stop.wait(self.latency_s):
+                return
             self._answer(sock, fault, text)
         except (OSError, ssl.SSLError, ValueError):
             return  # the client went away, or the test is stopping
@@ -342,7 +351,7 @@ class FaultServer:
             sock.sendall((head + extra + "Connection: close\r\n\r\n").encode("latin-1") + body)
 
         if fault == "ok":
-            send("200 OK", answer_body(text))
+            send("200 OK", answer_body(text, self.seconds_per_letter))
         elif fault == "429":
             send("429 Too Many Requests", b"{}", f"Retry-After: {self.retry_after_s}\r\n")
         elif fault == "429_date":
@@ -355,7 +364,7 @@ class FaultServer:
         elif fault == "hang":
             self._hold(sock)
         elif fault in ("hang_mid_body", "drop_mid_body"):
-            body = answer_body(text)
+            body = answer_body(text, self.seconds_per_letter)
             head = (
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
@@ -364,7 +373,7 @@ class FaultServer:
             if fault == "hang_mid_body":
                 self._hold(sock)
         elif fault == "drop_chunked":
-            body = answer_body(text)
+            body = answer_body(text, self.seconds_per_letter)
             half = body[: len(body) // 2]
             head = (
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
@@ -372,11 +381,11 @@ class FaultServer:
             )
             sock.sendall(head.encode("latin-1") + f"{len(half):x}\r\n".encode() + half + b"\r\n")
         elif fault == "drop_unframed":
-            body = answer_body(text)
+            body = answer_body(text, self.seconds_per_letter)
             head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
             sock.sendall((head + "Connection: close\r\n\r\n").encode() + body[: len(body) // 2])
         elif fault == "trickle":
-            body = answer_body(text)
+            body = answer_body(text, self.seconds_per_letter)
             head = (
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
@@ -398,7 +407,7 @@ class FaultServer:
             silence = np.zeros(round(SR * 0.11 * max(1, len(text))), dtype=np.float32)
             send("200 OK", rpc_body(base64.b64encode(mp3_bytes(silence)).decode("ascii")))
         elif fault == "short_audio":
-            speech = speech_for(text)
+            speech = speech_for(text, self.seconds_per_letter)
             short = mp3_bytes(speech[: len(speech) // 10])
             send("200 OK", rpc_body(base64.b64encode(short).decode("ascii")))
         else:  # pragma: no cover - the schedule only draws known faults

@@ -96,3 +96,13 @@ def test_resample_keeps_duration_and_pitch() -> None:
     assert len(y) == SR
     spectrum = np.abs(np.fft.rfft(y))
     assert np.argmax(spectrum) * SR / len(y) == pytest.approx(1000, abs=2)
+
+
+def test_normalize_measured_returns_the_loudness_of_what_it_returns() -> None:
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(SR * 3) * 0.05).astype(np.float32)
+    y, measured = dsp.normalize_measured(x, SR, -16.0, -1.0)
+    assert measured == loudness.measure(y, SR)
+    assert measured.integrated_lufs == pytest.approx(-16.0, abs=0.05)
+    assert measured.true_peak_dbtp <= -1.0
+    np.testing.assert_array_equal(y, dsp.normalize(x, SR, -16.0, -1.0))

@@ -14,7 +14,7 @@ from mutagen.id3 import ID3, CTOCFlags
 from audio_pipeline import ffmpeg
 from audio_pipeline.deliver import codec_args
 from audio_pipeline.embed import embed_metadata
-from audio_pipeline.id3tags import samples_to_ms
+from audio_pipeline.id3tags import chapter_id, samples_to_ms, tables_of_contents
 from audio_pipeline.metadata_policy import EMBEDDED, rescale
 from audio_pipeline.models import Deliverable
 from audio_pipeline.profiles import OutputFormat
@@ -135,3 +135,28 @@ def test_chapters_start_where_the_decoded_sound_starts(untagged: Path, tmp_path:
     for start_ms, _ in expected_ms()[1:]:
         onset = loud[np.searchsorted(loud, start_ms * RATE // 1000 - RATE // 50)]
         assert abs(onset * 1000 / RATE - start_ms) <= 3, start_ms
+
+
+def test_more_chapters_than_one_table_holds_are_split_into_ordered_sub_tables(
+    untagged: Path, tmp_path: Path
+) -> None:
+    """A CTOC counts its entries in one byte: a 120-minute programme of 160 messages has 321
+    cues with its stings, so its chapters go into sub-tables under one top-level table."""
+    ids = [chapter_id(i) for i in range(600)]
+    path = tmp_path / "long.mp3"
+    shutil.copy(untagged, path)
+    tags = ID3()
+    for frame in tables_of_contents(ids, "소망의 메시지"):
+        tags.add(frame)
+    tags.save(path, v1=0, v2_version=4)
+
+    read = {t.element_id: t for t in ID3(path).getall("CTOC")}
+    top = [t for t in read.values() if t.flags & CTOCFlags.TOP_LEVEL]
+    assert len(top) == 1 and top[0].flags & CTOCFlags.ORDERED
+    parts = [read[i] for i in top[0].child_element_ids]
+    assert [len(p.child_element_ids) for p in parts] == [255, 255, 90]
+    assert all(p.flags == CTOCFlags.ORDERED for p in parts)
+    assert [c for p in parts for c in p.child_element_ids] == ids
+    assert parts[2].sub_frames["TIT2"].text == ["소망의 메시지 (3/3)"]
+    # up to 255 chapters: one table, as before
+    assert [len(t.child_element_ids) for t in tables_of_contents(ids[:255], None)] == [255]

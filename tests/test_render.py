@@ -237,6 +237,24 @@ def test_fallback_is_recorded_in_report_and_cues(warm_project: Project) -> None:
     }
 
 
+def test_the_wav_is_measured_as_ffmpeg_decodes_it(warm_project: Project) -> None:
+    # the WAV deliverable is measured from the samples written to it, while it is written:
+    # decoding the finished file back with ffmpeg and measuring it gives the same figures
+    report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
+    assert report.programme is not None
+    wav = report.deliverables[0]
+    assert wav.format == "wav" and wav.loudness is not None
+    spans = deliver._scaled_spans(report.programme, wav.sample_rate)
+    decoded = deliver.measure_file(wav.path, OutputFormat("wav"), spans, maxima=True)
+    for name in ("integrated_lufs", "true_peak_dbtp", "lra_lu", "max_momentary_lufs"):
+        assert getattr(wav.loudness, name) == pytest.approx(
+            getattr(decoded.loudness, name), abs=1e-9
+        ), name
+    assert [(i, c.integrated_lufs) for i, c in wav.cue_loudness] == [
+        (i, pytest.approx(c.integrated_lufs, abs=1e-9)) for i, c in decoded.cues
+    ]
+
+
 def test_codec_calibration_measures_level_and_delay() -> None:
     # LAME CBR returns speech ~0.4 dB quiet and hides its delay in the LAME header; raw MP2
     # decodes 481 samples late (the layer II filterbank): both must be measured
@@ -247,3 +265,46 @@ def test_codec_calibration_measures_level_and_delay() -> None:
     assert 0.0 < mp3.codec_gain_db < 1.0 and mp3.delay == 0
     mp2 = deliver.calibrate_codec(OutputFormat("mp2"), speech, -1.0)
     assert mp2.delay == 481
+
+
+def test_messages_handed_in_early_are_normalized_once(
+    warm_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clip handed to SegmentMaker as it is made (a cold render, no tempo-up) is normalized
+    once, in the background, and that very segment is the one assembled; a different tempo
+    (a slot's tempo-up) normalizes it again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audio_pipeline import render
+    from audio_pipeline.cache import ClipCache
+    from audio_pipeline.engines import EngineSet
+    from audio_pipeline.inputs import load_episode
+    from audio_pipeline.synthesis import ClipJob, synthesize_all
+
+    inputs = load_episode(warm_project.root / f"input/episodes/{EPISODE_ID}.yaml", warm_project)
+    jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in inputs.messages[:2]]
+    clips = synthesize_all(jobs, EngineSet(), ClipCache(warm_project.cache_dir))
+    made: list[str] = []
+    real = render._normalized_segment
+
+    def counted(samples: np.ndarray, kind: object, work: Path, name: str, *a, **k):  # type: ignore[no-untyped-def]
+        made.append(name)
+        return real(samples, kind, work, name, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "_normalized_segment", counted)
+    messages = {m.id: m for m in inputs.messages}
+    pieces = render.decode_bumpers(inputs)
+    with ThreadPoolExecutor(2) as pool:
+        maker = render.SegmentMaker(inputs.episode, messages, tmp_path, pool)
+        maker.start(clips[0])
+        _, early, _, _ = maker.segments(clips, pieces)
+        assert sorted(n for n in made if n.startswith("message-")) == sorted(
+            f"message-{c.message_id}" for c in clips
+        )
+        made.clear()
+        _, faster, _, _ = maker.segments(clips[:1], pieces, tempo=1.03)
+    assert made.count(f"message-{clips[0].message_id}") == 1
+    assert [s.message_id for s in early] == [c.message_id for c in clips]
+    assert early[0].tempo == 1.0 and faster[0].tempo == 1.03
+    assert faster[0].length < early[0].length
+    assert [round(s.loudness.integrated_lufs, 1) for s in early] == [-23.0, -23.0]

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from audio_pipeline import wavfile
 from audio_pipeline.cli import app
+from audio_pipeline.loudness import measure
 from audio_pipeline.project import Project
 from audio_pipeline.render import render_episode
-from audio_pipeline.review import peaks, peaks_of_wav, waveform_svg
+from audio_pipeline.review import Waveform, _loudness, esc, peaks, peaks_of_wav, waveform_svg
 
 from .conftest import REPO, SR, write_yaml
 
@@ -81,6 +82,21 @@ def test_the_episode_page_lists_every_clip_and_cue(rendered: tuple[Project, Path
     assert re.search(r"loudness <b>-2[23]\.\d LUFS", section)
     assert "No listener-check warnings." in section
     assert section.count("<svg") == 1 and "<polygon" in section
+
+
+def test_what_the_page_shows_is_what_the_files_hold(rendered: tuple[Project, Path]) -> None:
+    # clips and the programme are measured and drawn while they are written; drawn again
+    # from the finished files, every waveform and every loudness line is the same
+    _, out = rendered
+    page = (out / "review.html").read_text("utf-8")
+    for clip in sorted((out / "clips").glob("*.wav")):
+        samples, rate = wavfile.read(clip)
+        lo, hi = peaks(samples)
+        assert waveform_svg(lo, hi, label=f"waveform of {clip.stem}") in page
+        assert esc(_loudness(measure(samples, rate))) in page
+    lo, hi = peaks_of_wav(out / "2026-w47.wav")
+    points = waveform_svg(lo, hi).split('points="')[1].split('"')[0]
+    assert f'points="{points}"' in page
 
 
 def test_the_page_is_self_contained(rendered: tuple[Project, Path]) -> None:
@@ -226,3 +242,17 @@ def test_waveform_of_a_file_matches_the_waveform_of_its_samples(tmp_path: Path) 
         want_lo, want_hi = peaks(x, columns)
         np.testing.assert_allclose(lo, want_lo)
         np.testing.assert_allclose(hi, want_hi)
+
+
+@pytest.mark.parametrize("frames", [0, 1, 479, 480, 481, 3 * SR + 123])
+def test_waveform_drawn_block_by_block_is_the_waveform_of_the_whole(frames: int) -> None:
+    rng = np.random.default_rng(frames)
+    x = (0.5 * rng.standard_normal(frames)).astype(np.float32)
+    for block in (1, 7, 1000, SR):
+        waveform = Waveform(frames)
+        for start in range(0, frames, block):
+            waveform.add(x[start : start + block])
+        lo, hi = waveform.result()
+        want_lo, want_hi = peaks(x)
+        np.testing.assert_array_equal(lo, want_lo)
+        np.testing.assert_array_equal(hi, want_hi)

@@ -35,6 +35,22 @@ def test_pcm24_decodes_sample_identically_in_ffmpeg(tmp_path: Path) -> None:
     assert np.max(np.abs(ours - x)) <= 0.5 / 2**23 + 1e-9
 
 
+@pytest.mark.parametrize("fmt", ["pcm16", "pcm24", "float32"])
+def test_writer_returns_the_samples_a_reader_decodes(tmp_path: Path, fmt: str) -> None:
+    # what the deliverables are measured from while they are written: the file's own samples
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal(SR) * 0.3).clip(-1, 0.99).astype(np.float32)
+    writer = wavfile.WavWriter(tmp_path / "a.wav", SR, 1, fmt)
+    stored = np.concatenate([writer.write(x[:1000]), writer.write(x[1000:])])
+    writer.close()
+    read, _ = wavfile.read(tmp_path / "a.wav")
+    assert stored.dtype == np.float32
+    np.testing.assert_array_equal(stored, read)
+    np.testing.assert_array_equal(
+        stored, ffmpeg.decode(tmp_path / "a.wav", label="a", sample_rate=SR)
+    )
+
+
 def test_float32_round_trip_is_exact_and_memory_mapped(tmp_path: Path) -> None:
     x = sine(440, 0.3, -3)
     wavfile.write(tmp_path / "f.wav", x, SR, "float32")

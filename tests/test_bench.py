@@ -1,0 +1,60 @@
+"""The benchmark harness (bench/, issue 8) in a small smoke run: it must count what it claims
+to count. No timing is asserted here; speed goals live in bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench import run
+from bench.standin import requests_in_window
+from bench.workload import make_workload
+
+
+def test_workload_is_a_valid_project_of_unique_approved_messages(tmp_path: Path) -> None:
+    from audio_pipeline.inputs import load_episode, validate_project
+    from audio_pipeline.project import Project
+
+    w = make_workload(tmp_path / "w", messages=5, minutes=3)
+    project = Project.at(w.root)
+    assert validate_project(project) == []
+    texts = [yaml.safe_load(w.message_file(m).read_text("utf-8"))["text"] for m in w.message_ids]
+    assert len(set(texts)) == 5
+    for name in ("offline", "google", "profiles"):
+        assert [m.id for m in load_episode(w.episode(name), project).messages] == list(
+            w.message_ids
+        )
+
+
+def test_requests_in_window_counts_the_busiest_window() -> None:
+    assert requests_in_window([], 60) == 0
+    assert requests_in_window([0.0, 0.5, 1.0, 61.0], 60) == 3
+    assert requests_in_window([0.0, 10.0, 20.0, 30.0], 10) == 1  # a window is [t, t + 10)
+
+
+@pytest.mark.slow
+def test_smoke_run_counts_clips_and_requests(tmp_path: Path) -> None:
+    from audio_pipeline.engines import GttsEngine
+    from audio_pipeline.inputs import load_episode
+    from audio_pipeline.project import Project
+    from audio_pipeline.synthesis import script_for
+
+    out = tmp_path / "RESULTS.md"
+    args = ["--smoke", "--sections", "warm,ffmpeg,edit", "--work", str(tmp_path / "work")]
+    assert run.main([*args, "--out", str(out)]) == 0
+    project = Project.at(tmp_path / "work/w-main")
+    facts = json.loads((tmp_path / "RESULTS.json").read_text("utf-8"))["facts"]
+    # a warm render synthesizes nothing (checked by the harness); an edit re-synthesizes
+    # exactly the edited message: one request per sentence of its new text, at the stand-in
+    inputs = load_episode(tmp_path / "work/w-main/input/episodes/bench-google.yaml", project)
+    edited = inputs.messages[0]
+    sentences = script_for(edited, inputs.voice, GttsEngine()).sentences
+    assert facts["edit_clips_synthesized"] == [1]
+    assert facts["edit_requests"] == [len(sentences)]
+    assert facts["requests_per_cold_render"] > len(sentences)
+    text = out.read_text("utf-8")
+    assert "| warm render vs ffmpeg-alone MP3 encode | <= 1.5x |" in text
+    assert "| editing one message re-synthesizes one clip | exactly 1 | [1] clips" in text
