@@ -16,7 +16,6 @@ TRUE_PEAK_DBTP = -1.0  # EBU R128 maximum true peak
 TARGET_LUFS_RANGE = (-40.0, -5.0)
 TRUE_PEAK_RANGE = (-12.0, 0.0)
 CLIP_TOLERANCE_LU = 0.1  # how close each normalized clip lands to the target
-PROGRAMME_TOLERANCE_LU = 0.5  # issue 2: finished programme within 0.5 LU of target
 
 # --- programme layout ------------------------------------------------------------------------
 GAP_S = 1.5  # silence between segments

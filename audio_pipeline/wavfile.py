@@ -321,13 +321,3 @@ def write(path: Path, samples: np.ndarray, sample_rate: int, sample_format: str)
     w = WavWriter(path, sample_rate, channels, sample_format)
     w.write(samples)
     w.close()
-
-
-def open_float32(path: Path) -> tuple[np.ndarray, int]:
-    """Memory-map a float32 WAV (the cache and staging format) without reading it all."""
-    info = read_info(path)
-    if info.format_tag != WAVE_FORMAT_IEEE_FLOAT or info.bits != 32:
-        raise WavError("expected a 32-bit float WAV")
-    shape: tuple[int, ...] = (info.frames,) if info.channels == 1 else (info.frames, info.channels)
-    mm = np.memmap(path, dtype="<f4", mode="r", offset=info.data_offset, shape=shape)
-    return mm, info.sample_rate

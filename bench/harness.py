@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 STAGES = ("synthesizing", "normalizing", "mastering", "writing the review page", "publishing")
 
 

@@ -239,7 +239,6 @@ class GttsEngine(Engine):
         self._in_flight: set[_Attempt] = set()
         self._local = threading.local()  # when this worker's current attempt began
         self.limiter = RateLimiter(self.settings.requests_per_minute, sleep=self._limiter_sleep)
-        self.requests_sent = 0
 
     def version(self) -> str:
         import gtts
@@ -302,7 +301,6 @@ class GttsEngine(Engine):
                     deadline, self._failing_since + self.settings.give_up_after_s - started
                 )
             if deadline > 0:
-                self.requests_sent += 1
                 self._in_flight.add(attempt)
         if deadline <= 0:  # another worker's failures spent the budget: send nothing
             raise _Retryable("no time left to try again")

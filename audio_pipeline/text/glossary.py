@@ -36,9 +36,6 @@ class Glossary:
     def entry(self, written: str) -> GlossaryEntry:
         return _index(self)[_key(written)]
 
-    def citation(self, source: str) -> str:
-        return dict(self.sources)[source]
-
 
 def _key(written: str) -> str:
     return re.sub(r"\s+", "", written).casefold()

@@ -102,11 +102,6 @@ def sino_digits(digits: str, zero: str = "영") -> str:
     return "".join(zero if d == "0" else SINO_DIGITS[int(d)] for d in digits)
 
 
-def sino_decimal(whole: int, fraction: str) -> str:
-    """3.14 -> 삼 점 일사: the whole part as a number, the fraction digit by digit."""
-    return f"{sino(whole)} 점 {sino_digits(fraction)}"
-
-
 def native(n: int, *, attributive: bool = False) -> str:
     """Native Korean numeral for 1..99; `attributive` is the form before a counter
     (한 명, 스무 살, 스물한 개). Outside 1..99 the Sino-Korean reading is returned."""
