@@ -67,6 +67,29 @@ app.add_typer(ledger_app, name="ledger")
 ENV_CONCURRENCY = "AUDIO_PIPELINE_CONCURRENCY"
 ENV_REQUESTS_PER_MINUTE = "AUDIO_PIPELINE_REQUESTS_PER_MINUTE"
 
+# the network options of every command that renders (render, batch): one definition
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=defaults.RENDER_CONCURRENCY_RANGE[0],
+        max=defaults.RENDER_CONCURRENCY_RANGE[1],
+        envvar=ENV_CONCURRENCY,
+        help="Clips synthesized at once; also the most network TTS requests in flight.",
+    ),
+]
+RequestsPerMinuteOption = Annotated[
+    float,
+    typer.Option(
+        "--requests-per-minute",
+        min=0,
+        max=6000,
+        envvar=ENV_REQUESTS_PER_MINUTE,
+        help="Cap on network TTS requests a minute, retries included, shared by all "
+        "workers (0: no cap).",
+    ),
+]
+
 # markup off: what is printed holds input text (titles, ids, file names, YAML keys), and
 # '[/b]' in a title must be printed, not parsed (a MarkupError used to end the command)
 # A log file or a pipe has no width: give tables room (Rich assumes 80 columns) unless COLUMNS
@@ -145,7 +168,7 @@ def main_options(
 @app.command()
 def render(
     episode_file: Annotated[
-        Path, typer.Argument(help="Episode YAML, e.g. input/episodes/sample-week.yaml.")
+        Path, typer.Argument(help="Episode YAML, e.g. input/episodes/2026-w47.yaml.")
     ],
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 1) instead of using the fallback voice.")
@@ -153,27 +176,8 @@ def render(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress; warnings and the summary only.")
     ] = False,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            "--concurrency",
-            min=defaults.RENDER_CONCURRENCY_RANGE[0],
-            max=defaults.RENDER_CONCURRENCY_RANGE[1],
-            envvar=ENV_CONCURRENCY,
-            help="Clips synthesized at once; also the most network TTS requests in flight.",
-        ),
-    ] = defaults.RENDER_CONCURRENCY,
-    requests_per_minute: Annotated[
-        float,
-        typer.Option(
-            "--requests-per-minute",
-            min=0,
-            max=6000,
-            envvar=ENV_REQUESTS_PER_MINUTE,
-            help="Cap on network TTS requests a minute, retries included, shared by all "
-            "workers (0: no cap).",
-        ),
-    ] = defaults.GTTS_REQUESTS_PER_MINUTE,
+    concurrency: ConcurrencyOption = defaults.RENDER_CONCURRENCY,
+    requests_per_minute: RequestsPerMinuteOption = defaults.GTTS_REQUESTS_PER_MINUTE,
 ) -> None:
     """Render an episode: clips, loudness, programme WAV and MP3, cues."""
     reporter = ConsoleReporter(err, quiet=quiet)
@@ -384,9 +388,8 @@ def batch(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail an episode instead of using a fallback voice.")
     ] = False,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=16, help="Clips synthesized at once.")
-    ] = 2,
+    concurrency: ConcurrencyOption = defaults.RENDER_CONCURRENCY,
+    requests_per_minute: RequestsPerMinuteOption = defaults.GTTS_REQUESTS_PER_MINUTE,
 ) -> None:
     """Render every episode dated in one ISO week; skip those whose inputs are unchanged.
 
@@ -405,7 +408,11 @@ def batch(
         else:
             label = week_of(parse_date(date or ""))
         project = project_for()
-        settings = RenderSettings(strict=strict, concurrency=concurrency)
+        settings = RenderSettings(
+            strict=strict,
+            concurrency=concurrency,
+            gtts=GttsSettings(requests_per_minute=requests_per_minute),
+        )
         try:
             result = run_batch(
                 project,

@@ -100,3 +100,25 @@ def test_workers_asking_for_an_engine_at_once_share_one() -> None:
         for thread in threads:
             thread.join()
         assert len({id(engine) for engine in got}) == 1
+
+
+def test_the_batch_command_reads_the_same_options_and_environment(
+    monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
+    """The weekly job runs `batch`, not `render`: the same two knobs must reach its renders."""
+    from audio_pipeline import batch
+
+    seen: list[RenderSettings] = []
+
+    def fake_batch(project: Project, week: str, *, settings: RenderSettings, **_: object) -> None:
+        seen.append(settings)
+        raise RenderError("stopped here by the test")
+
+    monkeypatch.setattr(batch, "run_batch", fake_batch)
+    monkeypatch.chdir(project.root)
+    env = {cli.ENV_CONCURRENCY: "3", cli.ENV_REQUESTS_PER_MINUTE: "45"}
+    runner.invoke(cli.app, ["batch", "--week", "2026-W47"], env=env)
+    runner.invoke(cli.app, ["batch", "--week", "2026-W47", "--requests-per-minute", "0"], env=env)
+    first, second = seen
+    assert (first.concurrency, first.gtts.requests_per_minute) == (3, 45)
+    assert (second.concurrency, second.gtts.requests_per_minute) == (3, 0)
