@@ -55,6 +55,10 @@ def test_smoke_run_counts_clips_and_requests(tmp_path: Path) -> None:
     assert facts["edit_clips_synthesized"] == [1]
     assert facts["edit_requests"] == [len(sentences)]
     assert facts["requests_per_cold_render"] > len(sentences)
+    # the warm render and the encode after it were both timed, and the verdict row shows
+    # the ratio of those very runs
+    (ratio,) = facts["warm_over_ffmpeg_per_run"]
+    assert ratio > 0 and facts["warm_cpu_s"][0] > 0 and facts["ffmpeg_cpu_s"][0] > 0
     text = out.read_text("utf-8")
-    assert "| warm render vs ffmpeg-alone MP3 encode | <= 1.5x |" in text
+    assert f"| warm render vs ffmpeg-alone MP3 encode | <= 1.5x | {ratio:.2f}x" in text
     assert "| editing one message re-synthesizes one clip | exactly 1 | [1] clips" in text

@@ -63,13 +63,6 @@ def test_numerals(n: int, sino: str, native: str) -> None:
     assert numbers.native(n) == native
 
 
-def test_approved_text_is_never_changed() -> None:
-    text = "요 3:16 말씀처럼 ABC 12명이 🙏"
-    before = str(text)
-    normalize(text, LEXICON)
-    assert text == before
-
-
 def test_latin_word_spelled_out_with_a_warning_at_its_place() -> None:
     text = "오늘 KBS 방송에서 Jesus 이야기를 들었습니다."
     result = normalize(text, LEXICON)
