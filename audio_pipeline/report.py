@@ -19,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from .models import Clip, Loudness, RunReport
 
@@ -256,9 +257,9 @@ def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) ->
             ]
         style = {"failed": "bold red", "skipped": "dim"}.get(r.status, "")
         name = r.episode_id or r.file
-        table.add_row(
-            escape(name),
-            f"[{style}]{r.status}[/]" if style else r.status,
+        table.add_row(  # Text cells: the CLI's consoles print with markup off
+            Text(name),
+            Text(r.status, style=style),
             *cells,
             f"{r.elapsed_s:.1f} s",
         )
