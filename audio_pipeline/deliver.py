@@ -576,16 +576,20 @@ def calibrate_codec(fmt: OutputFormat, limited: np.ndarray, ceiling_dbtp: float)
 
 
 def calibration_excerpt(
-    mix: Mixdown, profile: DeliveryProfile, reference_db: float, gain_db: float
+    mix: Mixdown, profile: DeliveryProfile, reference_db: float, gain_db: float, trims: Trims
 ) -> np.ndarray:
-    """Up to CALIBRATION_S of the first message as this profile delivers it."""
+    """Up to CALIBRATION_S of the first message as this profile delivers it: through the
+    profile's own stream (its chain and trims on the speech, the bed joining after the
+    levelling), as pass 2 will make it."""
     programme = mix.programme
     speech = [s for s in programme.segments if s.message_id] or list(programme.segments)
     start = speech[0].start
     stop = min(programme.length, start + round(CALIBRATION_S * SR))
-    chain = profile_chain(profile, reference_db)
-    x = np.concatenate([chain.process(mix.render(start, stop)), chain.flush()])
-    return (x.astype(np.float64) * dsp.db_to_gain(gain_db)).astype(np.float32)
+    stream = ProfileStream(mix, profile, reference_db, trims=trims)
+    stream.position = start
+    bed = mix.render_bed(start, stop) if stream.with_bed else None
+    x = np.concatenate([stream.feed(mix.render(start, stop, bed=False), bed), stream.flush()])
+    return (x * dsp.db_to_gain(gain_db)).astype(np.float32)
 
 
 def _scaled_spans(
@@ -639,7 +643,7 @@ def _plan_profile(
     trims = segment_trims(mix.programme, levels, speech.integrated_lufs)
     ceiling = profile.true_peak_dbtp
     formats = list(profile.formats)
-    excerpt = calibration_excerpt(mix, profile, reference_db, gain_db)
+    excerpt = calibration_excerpt(mix, profile, reference_db, gain_db, trims)
     unlimited = integrated_lufs(excerpt, SR)
     limited_at: dict[float, np.ndarray] = {}
 
