@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from . import defaults
-from .bed import BedTrack
 from .models import Cue, Programme, Segment, SegmentKind
 from .timing import Piece, layout, programme_order
 
@@ -30,7 +29,6 @@ def assemble(
     sting_pad_s: float = defaults.STING_PAD_S,
     crossfade_s: float = 0.0,
     fill_to: int | None = None,
-    bed: BedTrack | None = None,
     sample_rate: int = defaults.SAMPLE_RATE,
 ) -> Programme:
     order = programme_order(intro, messages, outro, sting)
@@ -66,7 +64,7 @@ def assemble(
         )
         for s in placed
     )
-    return Programme(episode_id, title, sample_rate, plan.length, tuple(placed), cues, bed)
+    return Programme(episode_id, title, sample_rate, plan.length, tuple(placed), cues)
 
 
 def programme_length(

@@ -158,14 +158,6 @@ class ClipCache:
             if meta_path.read_bytes() == seen:
                 meta_path.unlink()
 
-    def discard(self, key: str) -> None:
-        meta_path = self._meta_path(key)
-        with contextlib.suppress(OSError):
-            meta_path.unlink()
-        for wav in meta_path.parent.glob(f"{key}.*.wav"):
-            with contextlib.suppress(OSError):
-                wav.unlink()
-
     def stats(self) -> CacheStats:
         entries = size = incomplete = 0
         named: set[str] = set()

@@ -276,7 +276,7 @@ class _Worker:
 class _EncoderFeed:
     """Feeds one ffmpeg encoder from its own thread, so encoders run side by side.
 
-    `gain_db` compensates the encoder's own level change (see encoder_gain_db).
+    `gain_db` compensates the encoder's own level change (see calibrate_codec).
     """
 
     def __init__(self, path: Path, fmt: OutputFormat, gain_db: float = 0.0) -> None:
@@ -332,7 +332,6 @@ class _WavSink:
         self,
         path: Path,
         fmt: OutputFormat,
-        gain_db: float = 0.0,
         spans: tuple[tuple[int, int, int], ...] = (),
         frames: int = 0,
     ) -> None:
@@ -342,7 +341,6 @@ class _WavSink:
         self.writer = wavfile.WavWriter(
             path, SR, 1, f"pcm{fmt.bit_depth}", reserve=bwf.RESERVE_BYTES
         )
-        self.gain = dsp.db_to_gain(gain_db)
         self.meter = LoudnessMeter(SR, 1, maxima=True)
         self.cue_meters = SpanMeters(spans, SR)
         self.waveform = Waveform(frames)
@@ -353,7 +351,7 @@ class _WavSink:
         """Cut the review clips (24-bit, the programme's own samples) from this file when it
         holds exactly those samples; they then measure its messages."""
         spans = list(self.cue_meters.spans)
-        if self.fmt.bit_depth != 24 or self.gain != 1.0:
+        if self.fmt.bit_depth != 24:
             return False
         if spans != [(c.segment.index, c.segment.start, c.segment.end) for c in slices]:
             return False
@@ -362,9 +360,7 @@ class _WavSink:
         return True
 
     def __call__(self, start: int, block: np.ndarray) -> None:
-        data, stored = self.writer.encode(
-            block if self.gain == 1.0 else (block * self.gain).astype(np.float32)
-        )
+        data, stored = self.writer.encode(block)  # PCM: no codec level to make up
         self.writer.write_encoded(data, len(stored))
         for clip in self.slices:
             clip.take(start, data)
@@ -727,9 +723,7 @@ def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) 
             for f in formats:
                 if f.codec == "wav":
                     spans = _scaled_spans(programme, f.sample_rate, plan.delays[f])
-                    group.sinks.append(
-                        _WavSink(plan.paths[f], f, plan.codec_gain[f], spans, programme.length)
-                    )
+                    group.sinks.append(_WavSink(plan.paths[f], f, spans, programme.length))
                 else:
                     group.sinks.append(_EncoderFeed(plan.paths[f], f, plan.codec_gain[f]))
     except BaseException:

@@ -323,11 +323,10 @@ class SpanMeters:
         spans: Sequence[tuple[int, int, int]],
         sample_rate: int,
         channels: int = 1,
-        *,
-        true_peak: bool = False,
     ) -> None:
         self.spans = tuple(spans)
-        self._meter = functools.partial(LoudnessMeter, sample_rate, channels, true_peak=true_peak)
+        # loudness only: nothing reads a span's true peak
+        self._meter = functools.partial(LoudnessMeter, sample_rate, channels, true_peak=False)
         self._waiting = sorted(range(len(self.spans)), key=lambda k: self.spans[k][1])
         self._next = 0  # in _waiting: the next span to open
         self._open: dict[int, LoudnessMeter] = {}  # position in spans -> its meter

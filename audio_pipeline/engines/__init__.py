@@ -31,8 +31,5 @@ class EngineSet:
                     self._instances[name] = cls()
             return self._instances[name]
 
-    def instances(self) -> dict[str, Engine]:
-        return dict(self._instances)
-
 
 __all__ = ["ENGINES", "Engine", "EngineAudio", "EngineSet", "GttsSettings", "Option"]
