@@ -229,6 +229,7 @@ def review_messages(
                     voice=clip.voice,
                     requested_voice=voice.name,
                     fallback=clip.fallback,
+                    lexicon=voice.lexicon,
                 )
             )
         pending = sum(1 for m, _, _ in chosen if m.status is Status.PENDING)

@@ -32,7 +32,13 @@ from .engines import EngineSet, GttsSettings
 from .errors import OutputError, RenderError
 from .inputs import EpisodeInputs, load_episode
 from .ledger import Ledger, RenderRecord, now_utc, placements_of
-from .manifest import manifest_document, output_files, render_inputs, write_manifest
+from .manifest import (
+    manifest_document,
+    output_files,
+    render_inputs,
+    voice_profiles,
+    write_manifest,
+)
 from .metadata_policy import EMBEDDED, SIDECARS, PublicMetadata, public_metadata
 from .models import (
     Clip,
@@ -533,6 +539,7 @@ def _render_and_publish(
             downloads,
             clip_facts=delivery.clips,  # measured and drawn while the files were written
             waveform=delivery.waveforms.get(audio),
+            lexicons={v.name: v.lexicon for v in voice_profiles(inputs)},
         )
         write_review(staging.path, page)
         used_messages = [messages[c.message_id] for c in clips]

@@ -28,7 +28,9 @@ from . import __version__, wavfile
 from .loudness import measure
 from .models import Episode, Loudness, Message, Programme, SegmentKind
 from .report import fmt_duration, fmt_level
-from .text.checks import TextWarning, listener_checks
+from .text.checks import TextWarning
+from .text.lexicon import EMPTY, Lexicon
+from .text.normalize import review_warnings
 
 REVIEW_FILE = "review.html"
 WAVE_COLUMNS = 480
@@ -207,6 +209,7 @@ def review_clip(
     requested_voice: str,
     fallback: bool,
     facts: AudioFacts | None = None,
+    lexicon: Lexicon = EMPTY,
 ) -> ReviewClip:
     """A clip entry measured from the audio file the page plays (what the reviewer hears):
     `facts` when they were taken while the file was written, else read from the file."""
@@ -226,7 +229,8 @@ def review_clip(
         fallback=fallback,
         duration_s=facts.frames / facts.sample_rate,
         loudness=facts.loudness,
-        warnings=tuple(listener_checks(approved_text)),
+        # what preview and validate show too: listener checks and what the script does
+        warnings=tuple(review_warnings(approved_text, lexicon)),
         audio_href=href,
         waveform=waveform_svg(facts.lo, facts.hi, label=f"waveform of {message_id}"),
     )
@@ -437,6 +441,7 @@ def episode_page(
     *,
     clip_facts: Mapping[str, AudioFacts] | None = None,
     waveform: tuple[np.ndarray, np.ndarray] | None = None,
+    lexicons: Mapping[str, Lexicon] | None = None,
 ) -> str:
     """The page of a rendered episode, from the files in its (staging) folder, or from what
     was measured and drawn while they were written: `clip_facts` by message id (the files
@@ -463,6 +468,7 @@ def episode_page(
                 requested_voice=episode.voice,
                 fallback=seg.fallback,
                 facts=clip_facts.get(seg.message_id),
+                lexicon=(lexicons or {}).get(seg.voice or "", EMPTY),
             )
         )
     cues = tuple(

@@ -165,7 +165,7 @@ def test_listener_warnings_are_on_the_page(
     monkeypatch.chdir(root)
     monkeypatch.setenv("AUDIO_PIPELINE_CACHE", str(rendered[0].cache_dir))
     path = root / "input/messages/christmas-greeting.yaml"
-    phone = "text: |\n  연락처 010-1234-5678 입니다.\n"
+    phone = "text: |\n  연락처 010-1234-5678 입니다. NGO 모임과 함께합니다.\n"
     path.write_text(path.read_text("utf-8").replace("text: |\n", phone, 1), "utf-8")
     result = runner.invoke(
         app, ["review", "christmas-greeting", "--allow-pending", "--voice", "ko-offline"]
@@ -175,6 +175,8 @@ def test_listener_warnings_are_on_the_page(
     assert "PENDING: not approved" in page
     assert "possible identifying detail" in page
     assert "(phone-number): “010-1234-5678”" in page
+    # and what the spoken script does, as preview and validate show it
+    assert "spelled out as &#x27;엔지오&#x27;" in page
 
 
 def test_review_command_writes_a_page_for_just_those_clips(
