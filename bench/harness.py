@@ -217,7 +217,7 @@ def machine() -> dict[str, str]:
             os_name = f"{found.group(1)}, Linux {platform.release()}"
     except OSError:
         pass
-    from audio_pipeline import ffmpeg
+    from audio_pipeline.audio import ffmpeg
 
     version = subprocess.run(
         [ffmpeg.ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False

@@ -144,9 +144,9 @@ def memory(results: Results, key: str, what: str, runs: list[Run]) -> None:
 
 def ffmpeg_encode(wav: Path, out: Path) -> Run:
     """Baseline (b): the MP3 deliverable's encoder settings, from the WAV on disk."""
-    from audio_pipeline import ffmpeg
-    from audio_pipeline.deliver import codec_args
-    from audio_pipeline.profiles import OutputFormat
+    from audio_pipeline.audio import ffmpeg
+    from audio_pipeline.delivery.sinks import codec_args
+    from audio_pipeline.inputs.profiles import OutputFormat
 
     args, muxer = codec_args(OutputFormat("mp3"))
     cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(wav)]

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import yaml
 
-from audio_pipeline import ffmpeg
-from audio_pipeline.project import Project
-from audio_pipeline.render import RenderSettings, render_episode
+from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.audio import ffmpeg
+from audio_pipeline.core.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 SR = 48_000

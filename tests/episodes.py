@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audio_pipeline.project import Project
+from audio_pipeline.core.project import Project
 
 from .conftest import write_yaml
 

@@ -7,14 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from audio_pipeline.metadata_policy import (
-    EMBEDDED,
-    MetadataPolicy,
-    PublicMetadata,
-    default_policy,
-    public_metadata,
-)
-from audio_pipeline.models import (
+from audio_pipeline.core.models import (
     Cue,
     Episode,
     Loudness,
@@ -24,6 +17,8 @@ from audio_pipeline.models import (
     SegmentKind,
     Status,
 )
+from audio_pipeline.inputs.policy import EMBEDDED, MetadataPolicy, default_policy
+from audio_pipeline.metadata.policy import PublicMetadata, public_metadata
 
 SR = 48_000
 SECRET_EMAIL = "kim.minsu@example.org"

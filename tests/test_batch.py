@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline import manifest
-from audio_pipeline.batch import BatchArgumentError, parse_week, week_of, why_render
-from audio_pipeline.cli import app
-from audio_pipeline.digest import sha256_file
-from audio_pipeline.errors import OutputError
-from audio_pipeline.inputs import load_episode
-from audio_pipeline.ledger import Ledger
-from audio_pipeline.project import Project
+from audio_pipeline.app.batch import BatchArgumentError, parse_week, week_of, why_render
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.digest import sha256_file
+from audio_pipeline.core.errors import OutputError
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode
+from audio_pipeline.metadata import manifest
+from audio_pipeline.publish.ledger import Ledger
 
 from .conftest import REPO, write_yaml
 
@@ -233,7 +233,7 @@ def test_a_render_that_cannot_publish_is_not_in_the_ledger(
     def full_disk(self: object) -> Path:
         raise OutputError("cannot write to output: the disk is full (simulated)")
 
-    monkeypatch.setattr("audio_pipeline.outputdir.Staging.publish", full_disk)
+    monkeypatch.setattr("audio_pipeline.publish.outputdir.Staging.publish", full_disk)
     code, report, _ = batch()
     assert code == 1
     assert report["episodes"][0]["error"] == "cannot write to output: the disk is full (simulated)"

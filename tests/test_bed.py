@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_pipeline import dsp, loudness, wavfile
-from audio_pipeline.bed import BedTrack, duck_depth, make_loop, render_bed
-from audio_pipeline.mixdown import Mixdown
-from audio_pipeline.models import Loudness, Programme, Segment, SegmentKind
+from audio_pipeline.audio import dsp, loudness, wavfile
+from audio_pipeline.audio.bed import duck_depth, make_loop, render_bed
+from audio_pipeline.audio.mixdown import Mixdown
+from audio_pipeline.core.models import BedTrack, Loudness, Programme, Segment, SegmentKind
 
 from .conftest import SR, sine
 

@@ -15,8 +15,8 @@ from bench.workload import make_workload
 
 
 def test_workload_is_a_valid_project_of_unique_approved_messages(tmp_path: Path) -> None:
-    from audio_pipeline.inputs import load_episode, validate_project
-    from audio_pipeline.project import Project
+    from audio_pipeline.core.project import Project
+    from audio_pipeline.inputs.episodes import load_episode, validate_project
 
     w = make_workload(tmp_path / "w", messages=5, minutes=3)
     project = Project.at(w.root)
@@ -37,10 +37,10 @@ def test_requests_in_window_counts_the_busiest_window() -> None:
 
 @pytest.mark.slow
 def test_smoke_run_counts_clips_and_requests(tmp_path: Path) -> None:
-    from audio_pipeline.engines import GttsEngine
-    from audio_pipeline.inputs import load_episode
-    from audio_pipeline.project import Project
-    from audio_pipeline.synthesis import script_for
+    from audio_pipeline.core.project import Project
+    from audio_pipeline.inputs.episodes import load_episode
+    from audio_pipeline.speech.engines.registry import GttsEngine
+    from audio_pipeline.speech.synthesis import script_for
 
     out = tmp_path / "RESULTS.md"
     args = ["--smoke", "--sections", "warm,ffmpeg,edit", "--work", str(tmp_path / "work")]

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 from wavinfo import WavInfoReader
 
-from audio_pipeline import bwf, ffmpeg, wavfile
-from audio_pipeline.embed import embed_metadata
-from audio_pipeline.metadata_policy import EMBEDDED, SIDECARS, rescale
-from audio_pipeline.models import Deliverable, Loudness
+from audio_pipeline.audio import ffmpeg, wavfile
+from audio_pipeline.core.models import Deliverable, Loudness
+from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
+from audio_pipeline.metadata import bwf
+from audio_pipeline.metadata.embed import embed_metadata
+from audio_pipeline.metadata.policy import rescale
 
 from . import metadata_helpers as mh
 

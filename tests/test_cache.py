@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_pipeline import wavfile
-from audio_pipeline.cache import CacheError, ClipCache, cache_key
-from audio_pipeline.project import Project
+from audio_pipeline.audio import wavfile
+from audio_pipeline.core.project import Project
+from audio_pipeline.speech.cache import CacheError, ClipCache, cache_key
 
 from .conftest import SR, sine
 
@@ -110,7 +110,7 @@ def test_a_full_disk_is_one_clear_line_naming_the_cache(
 
 @pytest.mark.slow
 def test_a_corrupt_cached_clip_is_found_on_read_and_synthesized_again(project: Project) -> None:
-    from audio_pipeline.render import render_episode
+    from audio_pipeline.app.render import render_episode
 
     from .episodes import add_messages, write_episode
 

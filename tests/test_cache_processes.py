@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.cache import ClipCache
+from audio_pipeline.speech.cache import ClipCache
 
 from .conftest import REPO
 
@@ -18,9 +18,9 @@ WORKER = r"""
 import json, sys, time
 import numpy as np
 from pathlib import Path
-from audio_pipeline import wavfile
-from audio_pipeline.cache import ClipCache
-from audio_pipeline.digest import sha256_file
+from audio_pipeline.audio import wavfile
+from audio_pipeline.speech.cache import ClipCache
+from audio_pipeline.core.digest import sha256_file
 
 root, variant = Path(sys.argv[1]), sys.argv[4]
 me, writers, seconds = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[5])

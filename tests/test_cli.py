@@ -13,8 +13,8 @@ import responses
 import typer
 from typer.testing import CliRunner
 
-from audio_pipeline.cli import app
-from audio_pipeline.project import Project
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.project import Project
 
 from .conftest import REPO, write_yaml
 
@@ -186,7 +186,7 @@ def test_internal_errors_are_one_line_exit_1(
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("kaboom")
 
-    monkeypatch.setattr("audio_pipeline.cli.render_episode", boom)
+    monkeypatch.setattr("audio_pipeline.cli.render.render_episode", boom)
     result = invoke("render", "input/episodes/2026-w47.yaml")
     assert result.exit_code == 1
     assert result.stderr.strip() == (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio_pipeline import loudness
+from audio_pipeline.audio import loudness
 
 from .conftest import SR
 

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline import wavfile
-from audio_pipeline.cache import ClipCache
-from audio_pipeline.project import Project
+from audio_pipeline.audio import wavfile
+from audio_pipeline.core.project import Project
+from audio_pipeline.speech.cache import ClipCache
 
 from .conftest import REPO, make_project
 from .episodes import add_messages, write_episode

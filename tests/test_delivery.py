@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from audio_pipeline import ffmpeg, loudness, wavfile
-from audio_pipeline.processing import speech_dynamic_range_db
-from audio_pipeline.project import Project
-from audio_pipeline.render import RenderSettings, SlotOverrunError, render_episode
+from audio_pipeline.app.render import RenderSettings, SlotOverrunError, render_episode
+from audio_pipeline.audio import ffmpeg, loudness, wavfile
+from audio_pipeline.audio.processing import speech_dynamic_range_db
+from audio_pipeline.core.project import Project
 
 from .conftest import SR, ffmpeg_ebur128, write_yaml
 
@@ -239,7 +239,7 @@ def test_overrun_fails_with_a_report(partner: tuple[Project, Path, dict]) -> Non
 
 
 def test_trim_curve_block_by_block_is_the_interpolated_curve() -> None:
-    from audio_pipeline.deliver import Trims
+    from audio_pipeline.delivery.streams import Trims
 
     spans = ((1000, 5000, 1.5), (6000, 9000, -2.0), (9500, 12000, 0.25))
     xs = [x for s, e, _ in spans for x in (s, e - 1)]
@@ -264,8 +264,8 @@ def test_a_sink_failing_to_close_leaves_no_encoder_running(tmp_path: Path) -> No
     """When one file cannot be finished (a full disk at its last write, say), every other
     file of the render is aborted: no ffmpeg encoder is left waiting on its input, no feeding
     thread on its queue, and the first failure is the one raised."""
-    from audio_pipeline import deliver
-    from audio_pipeline.profiles import OutputFormat
+    from audio_pipeline.delivery import master as deliver
+    from audio_pipeline.inputs.profiles import OutputFormat
 
     class Failing:
         def __init__(self) -> None:

@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_pipeline import deliver, wavfile
-from audio_pipeline.errors import OutputError
-from audio_pipeline.project import Project
-from audio_pipeline.render import render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.audio import wavfile
+from audio_pipeline.core.errors import OutputError
+from audio_pipeline.core.project import Project
+from audio_pipeline.delivery import master as deliver
 
 from .conftest import REPO, make_project
 from .episodes import add_messages, write_episode

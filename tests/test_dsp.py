@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio_pipeline import dsp, loudness
+from audio_pipeline.audio import dsp, loudness
 
 from .conftest import SR, sine
 

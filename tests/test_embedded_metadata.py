@@ -12,8 +12,8 @@ import pytest
 from mutagen.id3 import ID3
 from wavinfo import WavInfoReader
 
-from audio_pipeline import ffmpeg, wavfile
-from audio_pipeline.project import Project
+from audio_pipeline.audio import ffmpeg, wavfile
+from audio_pipeline.core.project import Project
 
 from .conftest import SR, ffmpeg_ebur128
 

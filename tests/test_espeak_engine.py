@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio_pipeline import loudness
-from audio_pipeline.engines.espeak_engine import EspeakEngine
+from audio_pipeline.audio import loudness
+from audio_pipeline.speech.engines.espeak_engine import EspeakEngine
 
 
 def test_korean_sentence_is_spoken() -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.cache import ClipCache
-from audio_pipeline.engines import EngineSet, GttsSettings
-from audio_pipeline.errors import RenderError
-from audio_pipeline.inputs import load_episode
-from audio_pipeline.project import Project
-from audio_pipeline.render import RenderSettings, render_episode
-from audio_pipeline.synthesis import ClipJob, synthesize_all
+from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.core.errors import RenderError
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode
+from audio_pipeline.speech.cache import ClipCache
+from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
+from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
 
 from .conftest import make_project
 from .episodes import add_messages, write_episode

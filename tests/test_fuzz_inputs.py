@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from audio_pipeline import wavfile
-from audio_pipeline.cli import app
+from audio_pipeline.audio import wavfile
+from audio_pipeline.cli.main import app
 
 from .conftest import REPO, SR
 

@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
-from audio_pipeline import ffmpeg
-from audio_pipeline.deliver import codec_args
-from audio_pipeline.embed import embed_metadata
-from audio_pipeline.id3tags import chapter_id, samples_to_ms, tables_of_contents
-from audio_pipeline.metadata_policy import EMBEDDED, rescale
-from audio_pipeline.models import Deliverable
-from audio_pipeline.profiles import OutputFormat
+from audio_pipeline.audio import ffmpeg
+from audio_pipeline.core.models import Deliverable
+from audio_pipeline.delivery.sinks import codec_args
+from audio_pipeline.inputs.policy import EMBEDDED
+from audio_pipeline.inputs.profiles import OutputFormat
+from audio_pipeline.metadata.embed import embed_metadata
+from audio_pipeline.metadata.id3tags import chapter_id, samples_to_ms, tables_of_contents
+from audio_pipeline.metadata.policy import rescale
 
 from . import metadata_helpers as mh
 

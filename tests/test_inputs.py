@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.errors import InputError
-from audio_pipeline.inputs import load_episode, load_messages, validate_project
-from audio_pipeline.project import Project
+from audio_pipeline.core.errors import InputError
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode, validate_project
+from audio_pipeline.inputs.messages import load_messages
 
 from .conftest import write_yaml
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline.cli import app
-from audio_pipeline.ledger import (
+from audio_pipeline.cli.main import app
+from audio_pipeline.publish.ledger import (
     SCHEMA_VERSION,
     DeliveredFile,
     Ledger,

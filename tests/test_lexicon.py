@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline.cli import app
-from audio_pipeline.engines.base import EngineAudio
-from audio_pipeline.inputs import load_episode, load_voices
-from audio_pipeline.project import Project
-from audio_pipeline.synthesis import clip_key, script_for
-from audio_pipeline.text.lexicon import Lexicon, load_lexicon
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode
+from audio_pipeline.inputs.lexicons import load_lexicon
+from audio_pipeline.inputs.voices import load_voices
+from audio_pipeline.speech.engines.base import EngineAudio
+from audio_pipeline.speech.synthesis import clip_key, script_for
+from audio_pipeline.text.lexicon import Lexicon
 
 from .conftest import write_yaml
 
@@ -140,6 +142,6 @@ def test_cache_key_changes_with_a_used_entry_only(project: Project) -> None:
 
 
 def load_messages(project: Project) -> list[object]:
-    from audio_pipeline.inputs import load_messages as load
+    from audio_pipeline.inputs.messages import load_messages as load
 
     return list(load(project).messages.values())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio_pipeline import loudness
-from audio_pipeline.loudness import LoudnessMeter, TruePeakMeter, interpolate_4x
+from audio_pipeline.audio import loudness
+from audio_pipeline.audio.loudness import LoudnessMeter, TruePeakMeter, interpolate_4x
 
 from .conftest import SR, sine
 
@@ -130,7 +130,7 @@ def test_span_meters_measure_each_span_as_the_stream_passes_it() -> None:
     """Per-cue loudness with a meter alive only over its own span: the same results as
     measuring each span alone, whatever the block size, with at most the meters of the spans
     a block touches open at once; a span the stream never reached reads silent."""
-    from audio_pipeline.loudness import SpanMeters
+    from audio_pipeline.audio.loudness import SpanMeters
 
     rng = np.random.default_rng(7)
     sr = 48_000

@@ -8,20 +8,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline.cli import app
-from audio_pipeline.errors import InputError
-from audio_pipeline.inputs import load_episode
-from audio_pipeline.metadata_policy import (
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.errors import InputError
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode
+from audio_pipeline.inputs.policy import (
     EMBEDDED,
     FIELDS,
     SHIPPED_POLICY,
     SIDECARS,
-    Timeline,
     default_policy,
     load_policy,
-    rescale,
 )
-from audio_pipeline.project import Project
+from audio_pipeline.metadata.policy import Timeline, rescale
 
 from . import metadata_helpers as mh
 from .conftest import write_yaml

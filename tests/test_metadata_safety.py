@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from audio_pipeline.project import Project
-from audio_pipeline.render import render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.core.project import Project
 
 from .conftest import REPO, write_yaml
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline import cli
-from audio_pipeline.errors import RenderError
-from audio_pipeline.project import Project
-from audio_pipeline.render import RenderSettings
+from audio_pipeline.app.render import RenderSettings
+from audio_pipeline.cli import options
+from audio_pipeline.cli import render as cli_render
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.errors import RenderError
+from audio_pipeline.core.project import Project
 
 runner = CliRunner()
 
@@ -26,15 +28,15 @@ def captured(monkeypatch: pytest.MonkeyPatch, project: Project) -> list[RenderSe
         seen.append(settings)
         raise RenderError("stopped here by the test")
 
-    monkeypatch.setattr(cli, "render_episode", fake_render)
+    monkeypatch.setattr(cli_render, "render_episode", fake_render)
     monkeypatch.chdir(project.root)
-    for name in (cli.ENV_CONCURRENCY, cli.ENV_REQUESTS_PER_MINUTE):
+    for name in (options.ENV_CONCURRENCY, options.ENV_REQUESTS_PER_MINUTE):
         monkeypatch.delenv(name, raising=False)
     return seen
 
 
 def render(*args: str, env: dict[str, str] | None = None) -> object:
-    return runner.invoke(cli.app, ["render", "input/episodes/2026-w47.yaml", *args], env=env)
+    return runner.invoke(app, ["render", "input/episodes/2026-w47.yaml", *args], env=env)
 
 
 def test_defaults(captured: list[RenderSettings]) -> None:
@@ -51,7 +53,7 @@ def test_options(captured: list[RenderSettings]) -> None:
 
 
 def test_environment_for_the_batch_job_and_options_win(captured: list[RenderSettings]) -> None:
-    env = {cli.ENV_CONCURRENCY: "4", cli.ENV_REQUESTS_PER_MINUTE: "0"}
+    env = {options.ENV_CONCURRENCY: "4", options.ENV_REQUESTS_PER_MINUTE: "0"}
     render(env=env)
     render("--requests-per-minute", "60", env=env)
     first, second = captured
@@ -64,8 +66,8 @@ def test_environment_for_the_batch_job_and_options_win(captured: list[RenderSett
     [
         (["--concurrency", "0"], None, "--concurrency"),
         (["--requests-per-minute", "-5"], None, "--requests-per-minute"),
-        ([], {cli.ENV_REQUESTS_PER_MINUTE: "fast"}, cli.ENV_REQUESTS_PER_MINUTE),
-        ([], {cli.ENV_CONCURRENCY: "99"}, cli.ENV_CONCURRENCY),
+        ([], {options.ENV_REQUESTS_PER_MINUTE: "fast"}, options.ENV_REQUESTS_PER_MINUTE),
+        ([], {options.ENV_CONCURRENCY: "99"}, options.ENV_CONCURRENCY),
     ],
 )
 def test_bad_values_exit_2_naming_the_option(
@@ -81,7 +83,7 @@ def test_workers_asking_for_an_engine_at_once_share_one() -> None:
     """One engine per run: its rate cap and give-up state are for every worker."""
     import threading
 
-    from audio_pipeline.engines import EngineSet, GttsSettings
+    from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
 
     for _ in range(20):
         engines = EngineSet(GttsSettings())
@@ -106,7 +108,7 @@ def test_the_batch_command_reads_the_same_options_and_environment(
     monkeypatch: pytest.MonkeyPatch, project: Project
 ) -> None:
     """The weekly job runs `batch`, not `render`: the same two knobs must reach its renders."""
-    from audio_pipeline import batch
+    from audio_pipeline.app import batch
 
     seen: list[RenderSettings] = []
 
@@ -116,9 +118,9 @@ def test_the_batch_command_reads_the_same_options_and_environment(
 
     monkeypatch.setattr(batch, "run_batch", fake_batch)
     monkeypatch.chdir(project.root)
-    env = {cli.ENV_CONCURRENCY: "3", cli.ENV_REQUESTS_PER_MINUTE: "45"}
-    runner.invoke(cli.app, ["batch", "--week", "2026-W47"], env=env)
-    runner.invoke(cli.app, ["batch", "--week", "2026-W47", "--requests-per-minute", "0"], env=env)
+    env = {options.ENV_CONCURRENCY: "3", options.ENV_REQUESTS_PER_MINUTE: "45"}
+    runner.invoke(app, ["batch", "--week", "2026-W47"], env=env)
+    runner.invoke(app, ["batch", "--week", "2026-W47", "--requests-per-minute", "0"], env=env)
     first, second = seen
     assert (first.concurrency, first.gtts.requests_per_minute) == (3, 45)
     assert (second.concurrency, second.gtts.requests_per_minute) == (3, 0)

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from audio_pipeline.script import build_script
+from audio_pipeline.inputs.lexicons import parse_entries
 from audio_pipeline.text import bible, numbers
-from audio_pipeline.text.lexicon import Lexicon, parse_entries
+from audio_pipeline.text.lexicon import Lexicon
 from audio_pipeline.text.normalize import normalize, review_warnings
+from audio_pipeline.text.script import build_script
 
 CORPUS_FILE = Path(__file__).parent / "data" / "normalization.yaml"
 CORPUS: dict[str, Any] = yaml.safe_load(CORPUS_FILE.read_text("utf-8"))

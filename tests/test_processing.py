@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio_pipeline.processing import BandLimiter, build_chain, speech_dynamic_range_db
-from audio_pipeline.profiles import BandLimit, Levelling
+from audio_pipeline.audio.processing import (
+    BandLimit,
+    BandLimiter,
+    Levelling,
+    build_chain,
+    speech_dynamic_range_db,
+)
 
 from .conftest import SR, sine
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from audio_pipeline.errors import InputError
-from audio_pipeline.inputs import load_episode
-from audio_pipeline.profiles import load_profiles, shipped_profiles
-from audio_pipeline.project import Project
+from audio_pipeline.core.errors import InputError
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode
+from audio_pipeline.inputs.profiles import load_profiles, shipped_profiles
 
 from .conftest import write_yaml
 from .test_inputs import episode_data

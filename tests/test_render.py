@@ -13,12 +13,13 @@ import pytest
 import requests
 import responses
 
-from audio_pipeline import deliver, ffmpeg, wavfile
-from audio_pipeline.errors import OutputError, RenderError
-from audio_pipeline.outputdir import episode_lock
-from audio_pipeline.profiles import OutputFormat
-from audio_pipeline.project import Project
-from audio_pipeline.render import render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.audio import ffmpeg, wavfile
+from audio_pipeline.core.errors import OutputError, RenderError
+from audio_pipeline.core.project import Project
+from audio_pipeline.delivery import master as deliver
+from audio_pipeline.inputs.profiles import OutputFormat
+from audio_pipeline.publish.outputdir import episode_lock
 
 from .conftest import REPO, SR, ffmpeg_ebur128
 
@@ -202,7 +203,7 @@ def test_failed_render_leaves_the_previous_output_untouched(
         (Path(str(args[1])) / f"{EPISODE_ID}.wav").write_bytes(b"half a file")
         raise RenderError("simulated encoder crash")
 
-    monkeypatch.setattr("audio_pipeline.render.deliver", broken_deliver)
+    monkeypatch.setattr("audio_pipeline.app.render.deliver", broken_deliver)
     with pytest.raises(RenderError, match="simulated"):
         render_episode(warm_project, episode)
     after = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
@@ -275,27 +276,29 @@ def test_messages_handed_in_early_are_normalized_once(
     (a slot's tempo-up) normalizes it again."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from audio_pipeline import render
-    from audio_pipeline.cache import ClipCache
-    from audio_pipeline.engines import EngineSet
-    from audio_pipeline.inputs import load_episode
-    from audio_pipeline.synthesis import ClipJob, synthesize_all
+    from audio_pipeline.app import render
+    from audio_pipeline.inputs.episodes import load_episode
+    from audio_pipeline.speech.cache import ClipCache
+    from audio_pipeline.speech.engines.registry import EngineSet
+    from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
 
     inputs = load_episode(warm_project.root / f"input/episodes/{EPISODE_ID}.yaml", warm_project)
     jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in inputs.messages[:2]]
     clips = synthesize_all(jobs, EngineSet(), ClipCache(warm_project.cache_dir))
     made: list[str] = []
-    real = render._normalized_segment
+    from audio_pipeline.programme import segments
+
+    real = segments._normalized_segment
 
     def counted(samples: np.ndarray, kind: object, work: Path, name: str, *a, **k):  # type: ignore[no-untyped-def]
         made.append(name)
         return real(samples, kind, work, name, *a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(render, "_normalized_segment", counted)
+    monkeypatch.setattr(segments, "_normalized_segment", counted)
     messages = {m.id: m for m in inputs.messages}
     pieces = render.decode_bumpers(inputs)
     with ThreadPoolExecutor(2) as pool:
-        maker = render.SegmentMaker(inputs.episode, messages, tmp_path, pool)
+        maker = segments.SegmentMaker(inputs.episode, messages, tmp_path, pool)
         maker.start(clips[0])
         _, early, _, _ = maker.segments(clips, pieces)
         assert sorted(n for n in made if n.startswith("message-")) == sorted(

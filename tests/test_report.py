@@ -7,9 +7,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from audio_pipeline.batch import EpisodeResult
-from audio_pipeline.models import Clip
-from audio_pipeline.report import ConsoleReporter, batch_summary
+from audio_pipeline.app.batch import EpisodeResult
+from audio_pipeline.cli.console import ConsoleReporter, batch_summary
+from audio_pipeline.core.models import Clip
 
 
 def clip(name: str, cached: bool) -> Clip:

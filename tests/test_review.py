@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline import wavfile
-from audio_pipeline.cli import app
-from audio_pipeline.loudness import measure
-from audio_pipeline.project import Project
-from audio_pipeline.render import render_episode
-from audio_pipeline.review import Waveform, _loudness, esc, peaks, peaks_of_wav, waveform_svg
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.audio import wavfile
+from audio_pipeline.audio.loudness import measure
+from audio_pipeline.audio.waveform import Waveform, peaks, peaks_of_wav
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.project import Project
+from audio_pipeline.publish.review import _loudness, esc, waveform_svg
 
 from .conftest import REPO, SR, write_yaml
 

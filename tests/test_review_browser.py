@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline import wavfile
-from audio_pipeline.project import Project
+from audio_pipeline.audio import wavfile
+from audio_pipeline.core.project import Project
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

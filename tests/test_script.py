@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audio_pipeline.script import build_script
 from audio_pipeline.text import sentences
+from audio_pipeline.text.script import build_script
 
 
 def test_sentences_split_at_end_punctuation_and_lines() -> None:

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.assemble import assemble, programme_length
-from audio_pipeline.batch import why_render
-from audio_pipeline.errors import InputError
-from audio_pipeline.inputs import load_episode
-from audio_pipeline.ledger import Ledger
-from audio_pipeline.models import (
+from audio_pipeline.app.batch import why_render
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.core.errors import InputError
+from audio_pipeline.core.models import (
     Clip,
     Loudness,
     Message,
@@ -24,9 +22,11 @@ from audio_pipeline.models import (
     SelectRule,
     Status,
 )
-from audio_pipeline.project import Project
-from audio_pipeline.render import render_episode
-from audio_pipeline.selection import choose, queue_for
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.episodes import load_episode
+from audio_pipeline.programme.assemble import assemble, programme_length
+from audio_pipeline.programme.selection import choose, queue_for
+from audio_pipeline.publish.ledger import Ledger
 
 from .conftest import REPO, write_yaml
 
@@ -118,7 +118,7 @@ def test_validate_describes_a_queue_episode(
 ) -> None:
     from typer.testing import CliRunner
 
-    from audio_pipeline.cli import app
+    from audio_pipeline.cli.main import app
 
     select_episode(queue_project, "q", max_messages=4)
     monkeypatch.chdir(queue_project.root)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline import cues, sidecars
-from audio_pipeline.metadata_policy import EMBEDDED, SIDECARS, rescale
-from audio_pipeline.models import Deliverable, Loudness
+from audio_pipeline.core.models import Deliverable, Loudness
+from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
+from audio_pipeline.metadata import cues, sidecars
+from audio_pipeline.metadata.policy import rescale
 
 from . import metadata_helpers as mh
 

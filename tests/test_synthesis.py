@@ -7,13 +7,14 @@ import pytest
 import requests
 import responses
 
-from audio_pipeline.cache import ClipCache
-from audio_pipeline.engines import EngineSet, GttsSettings
-from audio_pipeline.engines.base import EngineAudio
-from audio_pipeline.errors import RenderError, SynthesisError
-from audio_pipeline.inputs import load_messages, load_voices
-from audio_pipeline.project import Project
-from audio_pipeline.synthesis import ClipJob, check_speech, synthesize_all, synthesize_clip
+from audio_pipeline.core.errors import RenderError, SynthesisError
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.messages import load_messages
+from audio_pipeline.inputs.voices import load_voices
+from audio_pipeline.speech.cache import ClipCache
+from audio_pipeline.speech.engines.base import EngineAudio
+from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
+from audio_pipeline.speech.synthesis import ClipJob, check_speech, synthesize_all, synthesize_clip
 
 from .conftest import SR, batchexecute_body, sent_text
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from audio_pipeline.models import SegmentKind
-from audio_pipeline.timing import (
-    Piece,
-    SlotOverrun,
-    layout,
-    parse_clock,
-    plan_slot,
-    programme_order,
-)
+from audio_pipeline.core.models import SegmentKind
+from audio_pipeline.inputs.fields import parse_clock
+from audio_pipeline.programme.timing import Piece, SlotOverrun, layout, plan_slot, programme_order
 
 SR = 1000  # one sample a millisecond keeps the arithmetic readable
 

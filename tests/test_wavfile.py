@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from wavinfo import WavInfoReader
 
-from audio_pipeline import ffmpeg, wavfile
+from audio_pipeline.audio import ffmpeg, wavfile
 
 from .conftest import SR, sine
 

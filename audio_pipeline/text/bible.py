@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from .numbers import sino
+from audio_pipeline.text.numbers import sino
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from . import glossary
+from audio_pipeline.text import glossary
 
 
 @dataclass(frozen=True)

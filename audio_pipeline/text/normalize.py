@@ -24,10 +24,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-from . import bible, numerals
-from .checks import EMAIL, URL, TextWarning, listener_checks
-from .lexicon import EMPTY, Entry, Lexicon
-from .sentences import clean
+from audio_pipeline.text import bible, numerals
+from audio_pipeline.text.checks import EMAIL, URL, TextWarning, listener_checks
+from audio_pipeline.text.lexicon import EMPTY, Entry, Lexicon
+from audio_pipeline.text.sentences import clean
 
 # Letter names as Korean speakers say them (외래어 표기법 gives 시 for C and 아르 for R; an
 # announcer says 씨 and 알, and 제트 keeps Z apart from G).

@@ -13,7 +13,14 @@ import re
 from decimal import Decimal
 from typing import Final
 
-from .numbers import COUNTERS, counted, counted_pair, month_name, sino, sino_digits
+from audio_pipeline.text.numbers import (
+    COUNTERS,
+    counted,
+    counted_pair,
+    month_name,
+    sino,
+    sino_digits,
+)
 
 _WEEKDAYS: Final = {d: d + "요일" for d in "월화수목금토일"}
 

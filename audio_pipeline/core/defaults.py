@@ -1,0 +1,77 @@
+"""Every default in one place (ffmpeg-normalize keeps its defaults in one table too).
+
+Loaders, engines and the CLI read these names; nothing else hard-codes a number that a user
+might want to know or change.
+"""
+
+from __future__ import annotations
+
+# --- working audio format -------------------------------------------------------------------
+SAMPLE_RATE = 48_000  # one working rate for every stage (EBU R128 / broadcast practice)
+BLOCK_SAMPLES = 48_000  # streaming block for mixdown and encoding: one second
+
+# --- loudness (EBU R128 / ITU-R BS.1770-4) ---------------------------------------------------
+TARGET_LUFS = -23.0  # EBU R128 programme loudness
+TRUE_PEAK_DBTP = -1.0  # EBU R128 maximum true peak
+TARGET_LUFS_RANGE = (-40.0, -5.0)
+TRUE_PEAK_RANGE = (-12.0, 0.0)
+CLIP_TOLERANCE_LU = 0.1  # how close each normalized clip lands to the target
+
+# --- programme layout ------------------------------------------------------------------------
+GAP_S = 1.5  # silence between segments
+GAP_RANGE = (0.0, 30.0)
+STING_PAD_S = 0.4  # silence either side of a sting when a sting replaces the gap
+SENTENCE_PAUSE_S = 0.45  # pause inserted between synthesized sentences
+PARAGRAPH_PAUSE_S = 0.9  # pause inserted between paragraphs
+PAUSE_RANGE = (0.0, 5.0)
+
+# --- clip processing -------------------------------------------------------------------------
+TRIM_THRESHOLD_DB = -50.0  # silence trim threshold (dBFS, short-term RMS over 10 ms frames)
+TRIM_THRESHOLD_RANGE = (-90.0, -20.0)
+TRIM_PAD_S = 0.03  # keep this much before the first and after the last sound
+EDGE_FADE_S = 0.005  # raised-cosine fade at clip edges: no clicks after trimming
+TEMPO_RANGE = (0.5, 2.0)
+MIN_SPEECH_S = 0.15  # shorter than this after trimming is not speech
+
+# --- inputs ----------------------------------------------------------------------------------
+MAX_YAML_BYTES = 256 * 1024  # messages and episodes are small; a larger file is a mistake
+MAX_YAML_ALIASES = 50  # anchors/aliases are allowed, alias bombs are not
+MAX_TEXT_CHARS = 5_000  # one message; a longer one is not a short encouragement
+MAX_MESSAGES_PER_EPISODE = 200
+SLOT_RANGE_S = (10.0, 6 * 3600.0)  # select.max_duration_s: the programme's slot
+
+# --- engines ---------------------------------------------------------------------------------
+GTTS_CONNECT_TIMEOUT_S = 5.0  # gTTS waits forever by default (timeout=None)
+GTTS_READ_TIMEOUT_S = 20.0  # per read: a silent connection fails after this long
+GTTS_ATTEMPT_TIMEOUT_S = 45.0  # a whole attempt, however slowly the answer trickles in
+GTTS_MAX_ATTEMPTS = 8  # per sentence, including the first (0.3**8: a 30 % fault rate passes)
+GTTS_BACKOFF_BASE_S = 0.5
+GTTS_BACKOFF_MAX_S = 8.0
+GTTS_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is treated as "not this run"
+GTTS_UNAVAILABLE_AFTER = 3  # connection failures in a row, before any success: offline
+GTTS_FAILED_SENTENCES_LIMIT = 2  # sentences in a row that failed every attempt: give up
+GTTS_GIVE_UP_AFTER_S = 90.0  # every request failing for this long: give up for the run
+GTTS_REQUESTS_PER_MINUTE = 120.0  # gTTS#259: Google throttles bursts; 0 = no cap
+RENDER_CONCURRENCY = 2  # clips synthesized at once (network requests in flight at most)
+RENDER_CONCURRENCY_RANGE = (1, 16)
+GTTS_MAX_CHARS = 100  # gTTS's own request limit (gTTS.GOOGLE_TTS_MAX_CHARS)
+ESPEAK_MAX_CHARS = 120  # espeak-ng#1860: long Korean sentences lose their end
+
+# --- layout ----------------------------------------------------------------------------------
+VOICES_DIR = "voices"
+INPUT_DIR = "input"
+MESSAGES_DIR = "input/messages"
+EPISODES_DIR = "input/episodes"
+OUTPUT_DIR = "output"
+LEDGER_FILE = "ledger.sqlite"  # the broadcast ledger; AUDIO_PIPELINE_LEDGER overrides
+CACHE_DIR = "cache"  # project-local clip cache; AUDIO_PIPELINE_CACHE overrides
+ALLOWED_AUDIO_DIRS = ("voices", "input")  # bumpers and stings must live under these
+METADATA_POLICY_FILE = "input/metadata_policy.yaml"  # a project's own metadata policy (issue 4)
+
+# --- deliverables ----------------------------------------------------------------------------
+WAV_BIT_DEPTH = 24
+MP3_BITRATE_K = 128
+STATION = "새벽빛 방송"  # the station line on the sample bumpers; episodes may override
+
+
+MAX_TEMPO_LIMIT = 1.05

@@ -1,0 +1,270 @@
+"""Domain objects: small frozen dataclasses, no I/O.
+
+The flow is one direction: inputs (Message, Episode, VoiceProfile) -> Script -> Clip ->
+Segment -> Programme (with Cues) -> deliverables, summarised in a RunReport.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
+from audio_pipeline.text.lexicon import Lexicon
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SegmentKind(StrEnum):
+    INTRO = "intro"
+    MESSAGE = "message"
+    STING = "sting"
+    OUTRO = "outro"
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    status: Status
+    text: str
+    approved_by: str | None
+    approved_at: dt.date | dt.datetime | None
+    source: Path
+    title: str | None = None
+    attribution: str | None = None
+    # The attribution line may reach the air only when the editor marks it so (issue 4).
+    attribution_approved: bool = False
+    notes: str | None = None
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status is Status.APPROVED
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    name: str
+    engine: str
+    options: Mapping[str, Any]
+    source: Path
+    tempo: float = 1.0
+    trim_threshold_db: float = -50.0
+    sentence_pause_s: float = 0.45
+    paragraph_pause_s: float = 0.9
+    fallback_voice: str | None = None
+    description: str | None = None
+    # voices/lexicon.yaml merged with voices/<name>.lexicon.yaml (issue 5)
+    lexicon: Lexicon = EMPTY_LEXICON
+
+
+class SelectOrder(StrEnum):
+    OLDEST_APPROVAL = "oldest_approval"
+    NEWEST_APPROVAL = "newest_approval"
+
+
+@dataclass(frozen=True)
+class SelectRule:
+    """An episode's `select:`: which approved messages the queue gives it (issue 6)."""
+
+    max_messages: int
+    order: SelectOrder = SelectOrder.OLDEST_APPROVAL
+    max_duration_s: float | None = None  # the whole programme, intro to outro
+    allow_repeats: bool = False  # messages already placed elsewhere or aired may be chosen
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": "approved",
+            "order": self.order.value,
+            "max_messages": self.max_messages,
+            "max_duration_s": self.max_duration_s,
+            "allow_repeats": self.allow_repeats,
+        }
+
+
+@dataclass(frozen=True)
+class Episode:
+    id: str
+    title: str
+    date: dt.date
+    voice: str
+    messages: tuple[str, ...]
+    intro: Path
+    outro: Path
+    source: Path
+    gap_s: float = 1.5
+    fallback_voice: str | None = None
+    sting: Path | None = None
+    target_lufs: float = -23.0
+    true_peak_dbtp: float = -1.0
+    station: str | None = None
+    deliverables: tuple[str, ...] = ()  # delivery profile names; () = the implicit programme
+    slot_s: float | None = None
+    margin_s: float = 0.0
+    fit: str = "max"  # max | exact
+    max_tempo: float = 1.0
+    crossfade_s: float = 0.0
+    bed: BedSettings | None = None
+    select: SelectRule | None = None  # messages chosen from the approved queue at render time
+
+    @property
+    def target_length_s(self) -> float | None:
+        return None if self.slot_s is None else self.slot_s - self.margin_s
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A synthesized, trimmed (not yet normalized) speech clip, as the cache holds it."""
+
+    message_id: str
+    path: Path  # cache file, 48 kHz mono float32 WAV
+    cache_key: str
+    engine: str
+    voice: str
+    fallback: bool
+    cached: bool  # True when reused from the cache, False when synthesized in this run
+    spoken_text: str
+    duration_s: float
+    engine_requests: int = 0
+    fallback_reason: str | None = None  # why the fallback voice was used
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra_lu: float = 0.0
+    max_momentary_lufs: float = float("-inf")
+    max_short_term_lufs: float = float("-inf")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One placed piece of the programme: a normalized audio file and where it sits."""
+
+    index: int
+    kind: SegmentKind
+    path: Path  # normalized audio, 48 kHz float32 WAV in the render's staging folder
+    start: int  # first sample in the programme
+    length: int  # samples
+    loudness: Loudness
+    message_id: str | None = None
+    title: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+    fallback: bool = False
+    cached: bool | None = None
+    text_sha256: str | None = None
+    spoken_text: str | None = None
+    fade_in: int = 0  # equal-power fade-in over its overlap with the piece before
+    fade_out: int = 0  # equal-power fade-out over its overlap with the piece after
+    tempo: float = 1.0  # tempo-up applied to fit the slot (messages only)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class Cue:
+    index: int
+    kind: SegmentKind
+    start: int  # samples at the programme rate
+    end: int
+    message_id: str | None = None
+    title: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+    fallback: bool = False
+    text_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Programme:
+    episode_id: str
+    title: str
+    sample_rate: int
+    length: int  # samples
+    segments: tuple[Segment, ...]
+    cues: tuple[Cue, ...]
+    bed: BedTrack | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.length / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Deliverable:
+    path: Path
+    format: str  # wav | mp3 | mp2
+    sample_rate: int
+    loudness: Loudness | None = None
+    profile: str = "programme"
+    target_lufs: float = -23.0
+    true_peak_ceiling_dbtp: float = -1.0
+    # (cue index, loudness of that cue in this file), for every message cue
+    cue_loudness: tuple[tuple[int, Loudness], ...] = ()
+    description: str = ""
+    # the programme starts this many samples into the file (a codec's delay, e.g. raw MP2):
+    # every cue of this file is at its programme position plus this
+    offset_samples: int = 0
+
+
+@dataclass
+class RunReport:
+    """What a render did; mutable while the run fills it in, rendered once at the end."""
+
+    episode_id: str
+    output_dir: Path | None = None
+    clips_total: int = 0
+    clips_cached: int = 0
+    clips_synthesized: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    programme: Programme | None = None
+    programme_loudness: Loudness | None = None
+    deliverables: list[Deliverable] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    messages: list[str] = field(default_factory=list)  # placed, in programme order
+    selection: dict[str, Any] | None = None  # what the queue gave a `select:` episode
+    ledger_render_id: int | None = None
+
+
+UNDER = ("programme", "bumpers")
+
+
+@dataclass(frozen=True)
+class BedSettings:
+    file: Path
+    under: str = "programme"  # programme | bumpers (only under intro and outro)
+    level_lu: float = -14.0  # bed loudness relative to the speech target, not ducked
+    duck_db: float = 12.0  # extra attenuation while speech plays
+    attack_s: float = 0.4
+    release_s: float = 1.0
+    fade_s: float = 2.0
+    loop_crossfade_s: float = 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class BedTrack:
+    """A bed ready to render: its loop and where it plays and ducks (all in samples)."""
+
+    head: np.ndarray  # the first loop_crossfade samples as recorded (the very first pass)
+    loop: np.ndarray  # one period, its start already cross-faded with the previous tail
+    spans: tuple[tuple[int, int], ...]  # where the bed plays (faded in and out)
+    ducks: tuple[tuple[int, int], ...]  # speech intervals to duck under
+    duck_db: float
+    attack: int
+    release: int
+    fade: int

@@ -1,0 +1,214 @@
+"""A profile's processing of the programme as a stream: its chain, the per-segment trims that
+keep every message at one loudness, and the look-ahead true-peak limiter, fed block by block
+(nothing of the programme is held whole). Pass 1 measures each profile's speech here."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from audio_pipeline.audio import dsp
+from audio_pipeline.audio.loudness import LoudnessMeter, SpanMeters
+from audio_pipeline.audio.mixdown import Mixdown
+from audio_pipeline.audio.processing import Chain, build_chain
+from audio_pipeline.core import defaults
+from audio_pipeline.core.models import Loudness, Programme
+from audio_pipeline.inputs.profiles import DeliveryProfile
+
+SR = defaults.SAMPLE_RATE
+
+CONTEXT = 4096  # samples of look-ahead/behind for the limiter: > hold + look-ahead + FIR
+
+
+LIMIT_MARGIN_DB = 0.05
+
+
+class StreamLimiter:
+    """The look-ahead true-peak limiter of dsp.limiter_gain, on a stream of any block sizes.
+
+    Output lags input: each sample leaves once CONTEXT samples after it have arrived, and is
+    limited with CONTEXT samples either side, so the result equals limiting the whole
+    signal at once (the gain curve reaches less far than CONTEXT).
+    """
+
+    def __init__(self, ceiling_dbtp: float) -> None:
+        self.ceiling = ceiling_dbtp
+        self._history = np.zeros(CONTEXT, dtype=np.float32)  # silence before the start
+        self._buffer = np.zeros(0, dtype=np.float32)
+
+    def _limit(self, window: np.ndarray, emit: int) -> np.ndarray:
+        if dsp.exceeds_ceiling(window, self.ceiling):
+            window = dsp.apply_gain_curve(window, dsp.limiter_gain(window, SR, self.ceiling))
+        return window[CONTEXT : CONTEXT + emit]
+
+    def push(self, block: np.ndarray) -> Iterator[np.ndarray]:
+        self._buffer = np.concatenate([self._buffer, block.astype(np.float32)])
+        emit = len(self._buffer) - CONTEXT
+        if emit <= 0:
+            return
+        window = np.concatenate([self._history, self._buffer])
+        yield self._limit(window, emit)
+        self._history = window[emit : emit + CONTEXT]
+        self._buffer = self._buffer[emit:]
+
+    def flush(self) -> Iterator[np.ndarray]:
+        if len(self._buffer):
+            pad = np.zeros(CONTEXT, dtype=np.float32)
+            yield self._limit(np.concatenate([self._history, self._buffer, pad]), len(self._buffer))
+        self._buffer = self._buffer[:0]
+
+
+MAX_TRIM_DB = 3.0  # the most a message is trimmed to match the others after processing
+
+
+def _limit_whole(x: np.ndarray, ceiling_dbtp: float) -> Iterator[np.ndarray]:
+    limiter = StreamLimiter(ceiling_dbtp)
+    yield from limiter.push(x)
+    yield from limiter.flush()
+
+
+def profile_chain(profile: DeliveryProfile, reference_db: float) -> Chain:
+    return build_chain(profile.band, profile.levelling, reference_db, SR)
+
+
+@dataclass(frozen=True)
+class Trims:
+    """Per-segment gain trims (dB), ramping linearly in dB across the gaps between segments,
+    so every message (and bumper) leaves the profile at the same loudness: a profile's
+    levelling or band limit treats pieces differently, and the listener must never ride the
+    volume between messages."""
+
+    spans: tuple[tuple[int, int, float], ...]  # (start, end, trim dB), in programme order
+
+    @functools.cached_property
+    def _breakpoints(self) -> tuple[np.ndarray, np.ndarray]:
+        # each message's span at its trim; interpolation fills the gaps, and before the
+        # first / after the last message the trim of the nearest one holds
+        xs = np.array([x for s, e, _ in self.spans for x in (s, e - 1)], dtype=np.float64)
+        ys = np.array([t for _, _, t in self.spans for _ in (0, 1)], dtype=np.float64)
+        return xs, ys
+
+    def curve(self, start: int, stop: int) -> np.ndarray | np.float64 | None:
+        """The gain over samples [start, stop): an array, or one number where it is constant
+        over the whole block (most blocks lie inside one segment)."""
+        if not self.spans:
+            return None
+        xs, ys = self._breakpoints
+        ends = np.interp([start, stop - 1], xs, ys)
+        inside = ys[np.searchsorted(xs, start, "right") : np.searchsorted(xs, stop - 1, "left")]
+        if ends[0] == ends[1] and bool(np.all(inside == ends[0])):
+            return np.float64(10 ** (ends[0] / 20))
+        db = np.interp(np.arange(start, stop, dtype=np.float64), xs, ys)
+        return np.asarray(10 ** (db / 20), dtype=np.float64)
+
+
+def segment_trims(programme: Programme, levels: dict[int, float], reference: float) -> Trims:
+    spans = []
+    for seg in programme.segments:
+        level = levels.get(seg.index)
+        if level is not None and math.isfinite(level):
+            trim = max(-MAX_TRIM_DB, min(MAX_TRIM_DB, reference - level))
+            # anchor on the body, outside the fades: cross-faded pieces overlap there
+            body_start = seg.start + seg.fade_in
+            body_end = max(body_start + 2, seg.end - seg.fade_out)
+            spans.append((body_start, body_end, trim))
+    return Trims(tuple(spans))
+
+
+class ProfileStream:
+    """One profile's processing of the programme, fed block by block: the speech through the
+    profile's whole chain and the trims; the bed only through its band limit, joining after
+    the levelling (a leveller lifts whatever plays between phrases, and lifting the bed would
+    let it pull the speech around). Output lags input by the chain's lag; `flush` ends it.
+    The result is float64, before the gain of the file group that takes it."""
+
+    def __init__(
+        self,
+        mix: Mixdown,
+        profile: DeliveryProfile,
+        reference_db: float,
+        *,
+        trims: Trims | None = None,
+        bed: bool = True,
+    ) -> None:
+        self.chain = profile_chain(profile, reference_db)
+        self.with_bed = bed and mix.programme.bed is not None
+        self.bed_chain = (
+            build_chain(profile.band, None, reference_db, SR) if self.with_bed else None
+        )
+        self.bed_fifo = np.zeros(0, dtype=np.float32)  # bed samples waiting for their speech
+        self.trims = trims
+        self.position = 0
+
+    def _finish(self, x: np.ndarray) -> np.ndarray:
+        curve = self.trims.curve(self.position, self.position + len(x)) if self.trims else None
+        self.position += len(x)
+        y = x.astype(np.float64) if curve is None else x * curve
+        if self.with_bed:
+            y = y + self.bed_fifo[: len(x)]
+            self.bed_fifo = self.bed_fifo[len(x) :]
+        return y
+
+    def feed(self, speech: np.ndarray, bed: np.ndarray | None) -> np.ndarray:
+        """`speech` (and the bed) of the next block of the programme, unprocessed."""
+        if self.bed_chain is not None and bed is not None:
+            self.bed_fifo = np.concatenate([self.bed_fifo, self.bed_chain.process(bed)])
+        return self._finish(self.chain.process(speech))
+
+    def flush(self) -> np.ndarray:
+        return self._finish(self.chain.flush())
+
+
+def _gained(y: np.ndarray, gain: float) -> np.ndarray:
+    return (y * gain if gain != 1.0 else y).astype(np.float32)
+
+
+class _SpeechMeter:
+    """Pass 1 of one profile: its processed speech without the bed, unlimited, measured as a
+    whole and segment by segment (loudness only: nothing here reads a true peak)."""
+
+    def __init__(self, mix: Mixdown, profile: DeliveryProfile, reference_db: float) -> None:
+        self.stream = ProfileStream(mix, profile, reference_db, bed=False)
+        self.meter = LoudnessMeter(SR, 1, true_peak=False)
+        segments = mix.programme.segments
+        # Through a profile that processes nothing, a segment that overlaps no other (no
+        # fades) leaves this pass as the very samples its normalization measured: its
+        # loudness is known, and measured once (libebur128 does not depend on block sizes).
+        plain = not self.stream.chain.processors
+        self.known = {
+            s.index: s.loudness.integrated_lufs
+            for s in segments
+            if plain and not s.fade_in and not s.fade_out
+        }
+        self.meters = SpanMeters(
+            [(s.index, s.start, s.end) for s in segments if s.index not in self.known], SR
+        )
+        self.position = 0
+
+    def add(self, y: np.ndarray) -> None:
+        block = y.astype(np.float32)
+        self.meter.add(block)
+        self.meters.add(self.position, block)
+        self.position += len(block)
+
+    def result(self) -> tuple[Loudness, dict[int, float]]:
+        self.add(self.stream.flush())
+        levels = {i: loud.integrated_lufs for i, loud in self.meters.results()}
+        return self.meter.result(), {**self.known, **levels}
+
+
+def measure_speech_all(
+    mix: Mixdown, profiles: Sequence[DeliveryProfile], reference_db: float
+) -> list[tuple[Loudness, dict[int, float]]]:
+    """Pass 1 for every profile in one read of the programme: each profile's speech loudness
+    and each segment's (by segment index). The true peak of the result is not measured."""
+    meters = [_SpeechMeter(mix, p, reference_db) for p in profiles]
+    for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
+        speech = mix.render(start, stop, bed=False)
+        for m in meters:
+            m.add(m.stream.feed(speech, None))
+    return [m.result() for m in meters]

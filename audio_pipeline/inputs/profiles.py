@@ -1,0 +1,234 @@
+"""Delivery profiles: what a transmitter partner receives (loudness, band, levelling, files).
+
+Shipped defaults live in audio_pipeline/data/profiles.yaml; a project adds or overrides
+profiles with input/profiles/<name>.yaml. An episode names the profiles it delivers; with
+none named, it gets the implicit `programme` profile: its own target and ceiling, written as
+<episode>.wav (48 kHz 24-bit) and <episode>.mp3, as the first version of the pipeline did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from audio_pipeline.audio.processing import BandLimit, Levelling
+from audio_pipeline.core import defaults
+from audio_pipeline.core.errors import Problem
+from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.fields import ID_PATTERN, ID_RULE, FieldReader, SubReader
+from audio_pipeline.inputs.yamlio import load_yaml_mapping
+
+PROGRAMME = "programme"
+CODECS = ("wav", "mp3", "mp2")
+SAMPLE_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+MP2_BITRATES = (32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384)
+DEFAULT_FILE = "{episode}-{profile}.{ext}"
+PROFILE_FIELDS = (
+    "description",
+    "target_lufs",
+    "true_peak_dbtp",
+    "band",
+    "levelling",
+    "formats",
+)
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One file of a delivery: codec, rate, bit depth or bitrate, and its name pattern."""
+
+    codec: str  # wav | mp3 | mp2
+    sample_rate: int = defaults.SAMPLE_RATE
+    channels: int = 1
+    bit_depth: int = defaults.WAV_BIT_DEPTH
+    bitrate_k: int = defaults.MP3_BITRATE_K
+    file: str = DEFAULT_FILE
+
+    @property
+    def extension(self) -> str:
+        return self.codec
+
+    def filename(self, episode_id: str, profile: str) -> str:
+        return self.file.format(episode=episode_id, profile=profile, ext=self.extension)
+
+    def describe(self) -> str:
+        if self.codec == "wav":
+            return f"WAV {self.sample_rate} Hz {self.bit_depth}-bit"
+        return f"{self.codec.upper()} {self.sample_rate} Hz {self.bitrate_k} kbit/s"
+
+
+@dataclass(frozen=True)
+class DeliveryProfile:
+    name: str
+    description: str
+    target_lufs: float
+    true_peak_dbtp: float
+    formats: tuple[OutputFormat, ...]
+    band: BandLimit | None = None
+    levelling: Levelling | None = None
+    source: str = "shipped"
+
+
+def programme_profile(target_lufs: float, ceiling_dbtp: float) -> DeliveryProfile:
+    """The implicit profile of an episode that names none."""
+    return DeliveryProfile(
+        name=PROGRAMME,
+        description="the episode's own programme: 48 kHz 24-bit WAV and MP3",
+        target_lufs=target_lufs,
+        true_peak_dbtp=ceiling_dbtp,
+        formats=(
+            OutputFormat("wav", file="{episode}.{ext}"),
+            OutputFormat("mp3", file="{episode}.{ext}"),
+        ),
+    )
+
+
+FORMAT_FIELDS = ("codec", "sample_rate", "bit_depth", "bitrate_k", "file")
+LEVELLING_FIELDS = (
+    "leveller_max_gain_db",
+    "compressor_ratio",
+    "compressor_threshold_db",
+    "attack_ms",
+    "release_ms",
+)
+
+
+def _format(item: Any, where: str, r: FieldReader) -> OutputFormat | None:
+    if not isinstance(item, dict):
+        r.problem(where, "expected a mapping like {codec: mp3, sample_rate: 44100, bitrate_k: 128}")
+        return None
+    f = SubReader.of(r, where, item)
+    before = len(r.problems)
+    f.reject_unknown(FORMAT_FIELDS)
+    codec = f.choice("codec", CODECS)
+    if codec is None:
+        return None
+    rate = item.get("sample_rate", defaults.SAMPLE_RATE)
+    allowed_rates = (defaults.SAMPLE_RATE,) if codec == "wav" else SAMPLE_RATES
+    if rate not in allowed_rates:
+        f.problem(
+            "sample_rate",
+            f"{rate} is not allowed for {codec}; allowed: {', '.join(map(str, allowed_rates))}",
+        )
+    depth = item.get("bit_depth", defaults.WAV_BIT_DEPTH)
+    if codec == "wav" and depth not in (16, 24):
+        f.problem("bit_depth", f"{depth} is not allowed; allowed: 16, 24")
+    bitrates = MP3_BITRATES if codec == "mp3" else MP2_BITRATES
+    bitrate = item.get("bitrate_k", 128)
+    if codec != "wav" and bitrate not in bitrates:
+        f.problem(
+            "bitrate_k",
+            f"{bitrate} is not allowed for {codec}; allowed: {', '.join(map(str, bitrates))}",
+        )
+    pattern = item.get("file", DEFAULT_FILE)
+    if not isinstance(pattern, str) or "{episode}" not in pattern or not pattern.endswith(".{ext}"):
+        f.problem("file", "must contain {episode} and end with .{ext}")
+    elif any(c in pattern for c in "/\\") or pattern.startswith("."):
+        f.problem("file", "must be a plain file name (no folders, not hidden)")
+    if len(r.problems) > before:
+        return None
+    return OutputFormat(codec, int(rate), 1, int(depth), int(bitrate), str(pattern))
+
+
+def parse_profile(
+    name: str, data: dict[str, Any], file: str, problems: list[Problem], source: str
+) -> DeliveryProfile | None:
+    # in the shipped file every profile is a mapping under its name: problems say so
+    r = (
+        SubReader(data, file, problems, name)
+        if source == "shipped"
+        else FieldReader(data, file, problems)
+    )
+    before = len(problems)
+    r.reject_unknown(PROFILE_FIELDS)
+    description = r.text("description", required=False, max_chars=500, multiline=True) or ""
+    target = r.number("target_lufs", *defaults.TARGET_LUFS_RANGE, required=True)
+    ceiling = r.number("true_peak_dbtp", *defaults.TRUE_PEAK_RANGE, required=True)
+    band = None
+    band_data = r.mapping("band")
+    if band_data:
+        b = SubReader.of(r, "band", band_data)
+        b.reject_unknown(("highpass_hz", "lowpass_hz"))
+        band = BandLimit(
+            b.number("highpass_hz", 20.0, 1000.0, None),
+            b.number("lowpass_hz", 2000.0, 20000.0, None),
+        )
+    levelling = None
+    lev = r.mapping("levelling")
+    if lev:
+        v = SubReader.of(r, "levelling", lev)
+        v.reject_unknown(LEVELLING_FIELDS)
+        defaults_ = Levelling()
+        levelling = Levelling(
+            v.number("leveller_max_gain_db", 0.0, 12.0, defaults_.leveller_max_gain_db) or 0.0,
+            v.number("compressor_ratio", 1.0, 4.0, defaults_.compressor_ratio) or 1.0,
+            v.number("compressor_threshold_db", -20.0, 0.0, defaults_.compressor_threshold_db)
+            or 0.0,
+            v.number("attack_ms", 1.0, 100.0, defaults_.attack_ms) or defaults_.attack_ms,
+            v.number("release_ms", 20.0, 2000.0, defaults_.release_ms) or defaults_.release_ms,
+        )
+    formats_data = data.get("formats")
+    formats: list[OutputFormat] = []
+    if not isinstance(formats_data, list) or not formats_data:
+        r.problem("formats", "expected a list of at least one output format")
+    else:
+        for i, item in enumerate(formats_data):
+            fmt = _format(item, f"formats[{i}]", r)
+            if fmt is not None:
+                formats.append(fmt)
+    if len(problems) > before or target is None or ceiling is None:
+        return None
+    return DeliveryProfile(
+        name, description.strip(), target, ceiling, tuple(formats), band, levelling, source
+    )
+
+
+def shipped_profiles() -> tuple[dict[str, DeliveryProfile], list[Problem]]:
+    text = resources.files("audio_pipeline").joinpath("data/profiles.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    profiles: dict[str, DeliveryProfile] = {}
+    problems: list[Problem] = []
+    for name, data in raw.items():
+        profile = parse_profile(
+            name, data, "audio_pipeline/data/profiles.yaml", problems, "shipped"
+        )
+        if profile is not None:
+            profiles[name] = profile
+    return profiles, problems
+
+
+def profiles_dir(project: Project) -> Path:
+    return project.root / defaults.INPUT_DIR / "profiles"
+
+
+def load_profiles(project: Project) -> tuple[dict[str, DeliveryProfile], list[Problem]]:
+    """Shipped profiles, then the project's input/profiles/*.yaml (which may override them)."""
+    profiles, problems = shipped_profiles()
+    folder = profiles_dir(project)
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.yaml")):
+            shown = project.show(path)
+            name = path.stem
+            if not ID_PATTERN.match(name) or name == PROGRAMME:
+                problems.append(
+                    Problem(
+                        shown,
+                        "",
+                        f"'{name}' is not a usable profile name; "
+                        f"allowed: {ID_RULE}, not '{PROGRAMME}'",
+                    )
+                )
+                continue
+            data, found = load_yaml_mapping(path, root=project.root)
+            problems += found
+            if data is None:
+                continue
+            profile = parse_profile(name, data, shown, problems, shown)
+            if profile is not None:
+                profiles[name] = profile
+    return profiles, problems

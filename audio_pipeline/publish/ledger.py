@@ -1,0 +1,473 @@
+"""The broadcast ledger: which render of which episode placed which message where, and when
+each episode went on the air. What the ministry tells a supporter comes from here.
+
+Standard-library sqlite3, WAL journal (readers never block the render that writes), the
+schema versioned by `PRAGMA user_version` with ordered migrations. Every render that is
+published adds one `renders` row with its deliverables and placements; a re-render adds a
+new row and becomes the episode's current render, and an airing records the render that
+was current when it aired, so the history of what really went out is never rewritten.
+
+The ledger holds ids, titles, times and hashes only: never a message's text, notes or
+approver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_pipeline.core.errors import PipelineError
+
+BUSY_TIMEOUT_MS = 15_000
+
+# Ordered migrations: MIGRATIONS[n] brings a ledger from version n to n + 1. Append only;
+# never edit a migration that has shipped.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE episodes (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            date TEXT NOT NULL
+        )""",
+        """CREATE TABLE renders (
+            id INTEGER PRIMARY KEY,
+            episode_id TEXT NOT NULL REFERENCES episodes(id),
+            title TEXT NOT NULL,
+            date TEXT NOT NULL,
+            rendered_at TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            duration_s REAL NOT NULL,
+            sample_rate INTEGER NOT NULL,
+            manifest_sha256 TEXT
+        )""",
+        "CREATE INDEX renders_by_episode ON renders(episode_id, id)",
+        """CREATE TABLE deliverables (
+            render_id INTEGER NOT NULL REFERENCES renders(id),
+            file TEXT NOT NULL,
+            format TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (render_id, file)
+        )""",
+        """CREATE TABLE placements (
+            render_id INTEGER NOT NULL REFERENCES renders(id),
+            message_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            start_sample INTEGER NOT NULL,
+            end_sample INTEGER NOT NULL,
+            text_sha256 TEXT,
+            PRIMARY KEY (render_id, message_id)
+        )""",
+        "CREATE INDEX placements_by_message ON placements(message_id)",
+        """CREATE TABLE airings (
+            id INTEGER PRIMARY KEY,
+            episode_id TEXT NOT NULL REFERENCES episodes(id),
+            render_id INTEGER NOT NULL REFERENCES renders(id),
+            aired_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (episode_id, aired_at)
+        )""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class LedgerError(PipelineError):
+    """The ledger cannot be read or written (exit 1)."""
+
+
+class LedgerInputError(PipelineError):
+    """A ledger command was given something it cannot accept: unknown episode, bad time."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Placement:
+    message_id: str
+    position: int  # 1-based order of the message in the programme
+    start_sample: int
+    end_sample: int
+    sample_rate: int
+    text_sha256: str | None = None
+
+    @property
+    def start_s(self) -> float:
+        return round(self.start_sample / self.sample_rate, 6)
+
+    @property
+    def end_s(self) -> float:
+        return round(self.end_sample / self.sample_rate, 6)
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    file: str  # relative to the episode folder, e.g. "2026-w47.mp3", "clips/not-alone.wav"
+    format: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RenderRecord:
+    episode_id: str
+    title: str
+    date: dt.date
+    rendered_at: dt.datetime
+    tool_version: str
+    duration_s: float
+    sample_rate: int
+    placements: tuple[Placement, ...]
+    deliverables: tuple[DeliveredFile, ...]
+    manifest_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    id: str
+    title: str
+    date: str
+    renders: int
+    rendered_at: str
+    tool_version: str
+    duration_s: float
+    messages: int
+    aired: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MessagePlacement:
+    """One place a message has in the ledger: an episode's current render, or one that aired."""
+
+    episode_id: str
+    episode_title: str
+    episode_date: str
+    render_id: int
+    rendered_at: str
+    current: bool  # the episode's latest render
+    position: int
+    start_s: float
+    end_s: float
+    aired: tuple[str, ...]  # when this render went on the air
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """An airing time as people write it: ISO 8601 with a time, e.g. 2026-11-22T21:00+09:00.
+    Without an offset it is local time on this machine. Raises LedgerInputError."""
+    text = value.strip()
+    if len(text) == 10:
+        raise LedgerInputError(
+            f"--at: '{value}' has no time of day; write YYYY-MM-DDTHH:MM, "
+            "optionally with an offset such as +09:00"
+        )
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise LedgerInputError(
+            f"--at: '{value}' is not a date and time; write YYYY-MM-DDTHH:MM, "
+            "optionally with an offset such as +09:00"
+        ) from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # local time of this machine
+    return when.replace(microsecond=0)
+
+
+class Ledger:
+    """One connection to the ledger file; use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(f"cannot open the ledger {path.name}: {exc}") from exc
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise LedgerError(f"the ledger {path.name} cannot be used: {exc}") from exc
+        except BaseException:
+            self.db.close()
+            raise
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        if self.version == SCHEMA_VERSION:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            current = self.version  # read again under the write lock: another process may
+            if current > SCHEMA_VERSION:  # have migrated meanwhile
+                raise LedgerError(
+                    f"the ledger {self.path.name} has schema version {current}, newer than this "
+                    f"audio-pipeline knows ({SCHEMA_VERSION}); upgrade audio-pipeline"
+                )
+            for version in range(current, SCHEMA_VERSION):
+                for statement in MIGRATIONS[version]:
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction: committed when the block ends normally, else rolled back."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot write the ledger {self.path.name}: {exc}") from exc
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK")
+            raise LedgerError(f"cannot write the ledger {self.path.name}: {exc}") from exc
+
+    # --- writing -------------------------------------------------------------------------
+
+    def add_render(self, record: RenderRecord) -> int:
+        """Record one published render (call inside `transaction()`). Returns its id."""
+        self.db.execute(
+            "INSERT INTO episodes (id, title, date) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET title = excluded.title, date = excluded.date",
+            (record.episode_id, record.title, record.date.isoformat()),
+        )
+        cursor = self.db.execute(
+            "INSERT INTO renders (episode_id, title, date, rendered_at, tool_version, "
+            "duration_s, sample_rate, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.episode_id,
+                record.title,
+                record.date.isoformat(),
+                record.rendered_at.isoformat(),
+                record.tool_version,
+                record.duration_s,
+                record.sample_rate,
+                record.manifest_sha256,
+            ),
+        )
+        render_id = int(cursor.lastrowid or 0)
+        self.db.executemany(
+            "INSERT INTO deliverables (render_id, file, format, bytes, sha256) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(render_id, d.file, d.format, d.bytes, d.sha256) for d in record.deliverables],
+        )
+        self.db.executemany(
+            "INSERT INTO placements (render_id, message_id, position, start_s, end_s, "
+            "start_sample, end_sample, text_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    render_id,
+                    p.message_id,
+                    p.position,
+                    p.start_s,
+                    p.end_s,
+                    p.start_sample,
+                    p.end_sample,
+                    p.text_sha256,
+                )
+                for p in record.placements
+            ],
+        )
+        return render_id
+
+    def mark_aired(
+        self, episode_id: str, at: dt.datetime, *, now: dt.datetime | None = None
+    ) -> bool:
+        """Record that an episode went on the air at `at`. The airing is tied to the render
+        that was current then. Returns False when exactly this airing was already recorded."""
+        now = now or now_utc()
+        known = self.db.execute("SELECT 1 FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+        if known is None:
+            names = [r[0] for r in self.db.execute("SELECT id FROM episodes ORDER BY date, id")]
+            listed = ", ".join(names[-5:]) or "none yet"
+            raise LedgerInputError(
+                f"episode '{episode_id}' has never been rendered; episodes in the ledger: {listed}"
+            )
+        if at > now + dt.timedelta(minutes=5):
+            raise LedgerInputError(
+                f"--at: {at.isoformat()} is in the future; record an airing after it happened"
+            )
+        at_text = at.astimezone(dt.UTC).isoformat()
+        renders = self.db.execute(
+            "SELECT id, rendered_at FROM renders WHERE episode_id = ? ORDER BY id",
+            (episode_id,),
+        ).fetchall()
+        current = [rid for rid, when in renders if dt.datetime.fromisoformat(when) <= at]
+        if not current:
+            first = renders[0][1]
+            raise LedgerInputError(
+                f"--at: episode '{episode_id}' was first rendered at {first}; "
+                f"it cannot have aired at {at.isoformat()}"
+            )
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO airings (episode_id, render_id, aired_at, recorded_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(episode_id, aired_at) DO NOTHING",
+                (episode_id, current[-1], at_text, now.isoformat()),
+            )
+        return cursor.rowcount == 1
+
+    # --- reading -------------------------------------------------------------------------
+
+    def episodes(self) -> list[EpisodeRow]:
+        rows = self.db.execute(
+            """
+            SELECT e.id, e.title, e.date,
+                   (SELECT COUNT(*) FROM renders r WHERE r.episode_id = e.id),
+                   c.rendered_at, c.tool_version, c.duration_s,
+                   (SELECT COUNT(*) FROM placements p WHERE p.render_id = c.id)
+            FROM episodes e
+            JOIN renders c ON c.id = (SELECT MAX(id) FROM renders WHERE episode_id = e.id)
+            ORDER BY e.date, e.id
+            """
+        ).fetchall()
+        return [
+            EpisodeRow(
+                id=r[0],
+                title=r[1],
+                date=r[2],
+                renders=r[3],
+                rendered_at=r[4],
+                tool_version=r[5],
+                duration_s=r[6],
+                messages=r[7],
+                aired=self._aired(episode_id=r[0]),
+            )
+            for r in rows
+        ]
+
+    def _aired(
+        self, *, episode_id: str | None = None, render_id: int | None = None
+    ) -> tuple[str, ...]:
+        args: tuple[object, ...] = (episode_id,)
+        query = "SELECT aired_at FROM airings WHERE episode_id = ? ORDER BY aired_at"
+        if render_id is not None:
+            args = (render_id,)
+            query = "SELECT aired_at FROM airings WHERE render_id = ? ORDER BY aired_at"
+        return tuple(r[0] for r in self.db.execute(query, args))
+
+    def message(self, message_id: str) -> list[MessagePlacement]:
+        """Where a message is placed: in each episode's current render, and in every render
+        that went on the air (even if the episode was rendered again since)."""
+        rows = self.db.execute(
+            """
+            SELECT r.episode_id, e.title, r.date, r.id, r.rendered_at,
+                   r.id = (SELECT MAX(id) FROM renders WHERE episode_id = r.episode_id),
+                   p.position, p.start_s, p.end_s
+            FROM placements p
+            JOIN renders r ON r.id = p.render_id
+            JOIN episodes e ON e.id = r.episode_id
+            WHERE p.message_id = ?
+              AND (r.id = (SELECT MAX(id) FROM renders WHERE episode_id = r.episode_id)
+                   OR EXISTS (SELECT 1 FROM airings a WHERE a.render_id = r.id))
+            ORDER BY r.date, r.episode_id, r.id
+            """,
+            (message_id,),
+        ).fetchall()
+        return [
+            MessagePlacement(
+                episode_id=r[0],
+                episode_title=r[1],
+                episode_date=r[2],
+                render_id=r[3],
+                rendered_at=r[4],
+                current=bool(r[5]),
+                position=r[6],
+                start_s=r[7],
+                end_s=r[8],
+                aired=self._aired(render_id=r[3]),
+            )
+            for r in rows
+        ]
+
+    def used_messages(self, *, except_episode: str | None = None) -> dict[str, str]:
+        """Messages that may not be chosen again from the queue, with why: placed in another
+        episode's current render (scheduled to air), or aired in any episode."""
+        used: dict[str, str] = {}
+        for message_id, episode_id, aired_at in self.db.execute(
+            """
+            SELECT p.message_id, r.episode_id, a.aired_at
+            FROM placements p
+            JOIN renders r ON r.id = p.render_id
+            LEFT JOIN airings a ON a.render_id = r.id
+            WHERE a.id IS NOT NULL
+               OR r.id = (SELECT MAX(id) FROM renders WHERE episode_id = r.episode_id)
+            ORDER BY r.id
+            """
+        ):
+            if episode_id == except_episode:
+                continue  # the episode's own previous render: choosing them again is a re-render
+            if aired_at is not None:
+                used[message_id] = f"aired in '{episode_id}' at {aired_at}"
+            elif message_id not in used:
+                used[message_id] = f"placed in episode '{episode_id}'"
+        return used
+
+    def current_render(self, episode_id: str) -> int | None:
+        row = self.db.execute(
+            "SELECT MAX(id) FROM renders WHERE episode_id = ?", (episode_id,)
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def deliverables(self, render_id: int) -> list[DeliveredFile]:
+        return [
+            DeliveredFile(*r)
+            for r in self.db.execute(
+                "SELECT file, format, bytes, sha256 FROM deliverables WHERE render_id = ? "
+                "ORDER BY file",
+                (render_id,),
+            )
+        ]
+
+    def placements(self, render_id: int) -> list[tuple[str, int, float, float]]:
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in self.db.execute(
+                "SELECT message_id, position, start_s, end_s FROM placements "
+                "WHERE render_id = ? ORDER BY position",
+                (render_id,),
+            )
+        ]
+
+
+def placements_of(
+    cues: Sequence[tuple[str, int, int, str | None]], sample_rate: int
+) -> tuple[Placement, ...]:
+    """(message id, start sample, end sample, text sha256) in programme order -> placements."""
+    return tuple(
+        Placement(message_id, n, start, end, sample_rate, text_hash)
+        for n, (message_id, start, end, text_hash) in enumerate(cues, start=1)
+    )
