@@ -1,0 +1,312 @@
+"""End to end: the sample episode rendered offline, every output parsed back independently."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+import responses
+
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.audio import ffmpeg, wavfile
+from audio_pipeline.core.errors import OutputError, RenderError
+from audio_pipeline.core.project import Project
+from audio_pipeline.delivery import master as deliver
+from audio_pipeline.inputs.profiles import OutputFormat
+from audio_pipeline.publish.outputdir import episode_lock
+from tests.conftest import REPO, SR, ffmpeg_ebur128
+
+EPISODE_ID = "2026-w47"
+MESSAGES = [
+    "not-alone",
+    "church-prays",
+    "not-forgotten",
+    "light-in-darkness",
+    "peace-for-family",
+    "strength-for-today",
+]
+
+
+@pytest.fixture
+def warm_project(tmp_path: Path, rendered: tuple[Project, Path]) -> Project:
+    """A fresh project sharing the session's clip cache (the cache is safe to share)."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "voices", root / "voices")
+    shutil.copytree(REPO / "input", root / "input")
+    return Project.at(root, cache_dir=rendered[0].cache_dir)
+
+
+def cues_of(out: Path) -> dict:
+    return json.loads((out / "cues.json").read_text("utf-8"))
+
+
+def test_every_output_is_written(rendered: tuple[Project, Path]) -> None:
+    project, out = rendered
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        f"{EPISODE_ID}.wav",
+        f"{EPISODE_ID}.mp3",
+        "cues.json",
+        f"{EPISODE_ID}.cue",
+        f"{EPISODE_ID}.labels.txt",
+        f"{EPISODE_ID}.chapters.json",
+        f"{EPISODE_ID}.mp3.cue",
+        f"{EPISODE_ID}.mp3.labels.txt",
+        f"{EPISODE_ID}.mp3.chapters.json",
+        "broadcast-log.csv",
+        "clips",
+        "review.html",
+        "manifest.json",
+    }
+    assert sorted(p.stem for p in (out / "clips").iterdir()) == sorted(MESSAGES)
+    leftovers = [
+        p.name for p in project.output_dir.iterdir() if p.name.startswith((".staging", ".work"))
+    ]
+    assert leftovers == []
+
+
+def test_wav_is_48k_mono_24_bit(rendered: tuple[Project, Path]) -> None:
+    info = wavfile.read_info(rendered[1] / f"{EPISODE_ID}.wav")
+    assert (info.sample_rate, info.channels, info.bits, info.format_tag) == (SR, 1, 24, 1)
+
+
+def test_programme_loudness_by_an_independent_meter(rendered: tuple[Project, Path]) -> None:
+    measured = ffmpeg_ebur128(rendered[1] / f"{EPISODE_ID}.wav")
+    assert measured["I"] == pytest.approx(-23.0, abs=0.5)
+    assert measured["TP"] <= -1.0
+    reported = cues_of(rendered[1])["programme"]
+    assert reported["integrated_lufs"] == pytest.approx(measured["I"], abs=0.15)
+
+
+def test_every_message_is_at_the_target(rendered: tuple[Project, Path]) -> None:
+    for cue in cues_of(rendered[1])["cues"]:
+        assert cue["loudness"]["integrated_lufs"] == pytest.approx(-23.0, abs=0.5), cue["index"]
+        assert cue["loudness"]["true_peak_dbtp"] <= -1.0
+
+
+def test_cue_times_match_the_audio_sample_for_sample(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    programme, rate = wavfile.read(out / f"{EPISODE_ID}.wav")
+    doc = cues_of(out)
+    assert doc["programme"]["duration_samples"] == len(programme)
+    for cue in doc["cues"]:
+        start, end = cue["start_sample"], cue["end_sample"]
+        assert cue["start_s"] == round(start / rate, 6) and cue["end_s"] == round(end / rate, 6)
+        if cue["kind"] == "message":
+            clip, clip_rate = wavfile.read(out / "clips" / f"{cue['message_id']}.wav")
+            assert clip_rate == rate
+            np.testing.assert_array_equal(clip, programme[start:end])
+    # between cues there is only silence: nothing plays outside a cue
+    cues = doc["cues"]
+    for before, after in itertools.pairwise(cues):
+        gap = programme[before["end_sample"] : after["start_sample"]]
+        assert len(gap) > 0 and np.max(np.abs(gap)) < 1e-4
+    # and the cues begin and end on sound, not on padding of silence
+    for cue in cues:
+        body = programme[cue["start_sample"] : cue["end_sample"]]
+        assert (
+            np.max(np.abs(body[: rate // 2])) > 1e-3 and np.max(np.abs(body[-rate // 2 :])) > 1e-3
+        )
+
+
+def test_cue_order_and_metadata(rendered: tuple[Project, Path]) -> None:
+    doc = cues_of(rendered[1])
+    kinds = [c["kind"] for c in doc["cues"]]
+    assert kinds == ["intro"] + ["message", "sting"] * 5 + ["message", "outro"]
+    messages = [c for c in doc["cues"] if c["kind"] == "message"]
+    assert [c["message_id"] for c in messages] == MESSAGES
+    assert all(
+        c["engine"] == "espeak" and c["voice"] == "ko-offline" and not c["fallback"]
+        for c in messages
+    )
+    text = (rendered[0].messages_dir / "not-alone.yaml").read_text("utf-8")
+    assert messages[0]["title"] == "당신은 혼자가 아닙니다"
+    assert len(messages[0]["text_sha256"]) == 64 and "사랑하는" in text
+    programme = doc["programme"]
+    assert programme["episode_id"] == EPISODE_ID and programme["sample_rate"] == SR
+    assert programme["target_lufs"] == -23.0 and programme["true_peak_ceiling_dbtp"] == -1.0
+    assert programme["tool_version"]
+
+
+def test_mp3_decodes_to_the_same_length_and_loudness(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    wav, _ = wavfile.read(out / f"{EPISODE_ID}.wav")
+    mp3 = ffmpeg.decode(out / f"{EPISODE_ID}.mp3", label="mp3", sample_rate=SR)
+    assert abs(len(mp3) - len(wav)) <= SR // 1000
+    measured = ffmpeg_ebur128(out / f"{EPISODE_ID}.mp3")
+    assert measured["I"] == pytest.approx(-23.0, abs=0.5)
+    assert measured["TP"] <= -1.0
+
+
+def test_cd_cue_sheet_indexes_at_75_frames_per_second(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    sheet = (out / f"{EPISODE_ID}.cue").read_text("utf-8").splitlines()
+    assert sheet[2] == f'FILE "{EPISODE_ID}.wav" WAVE'
+    indexes = [line.split()[-1] for line in sheet if line.strip().startswith("INDEX 01")]
+    cues = cues_of(out)["cues"]
+    assert len(indexes) == len(cues)
+    for index, cue in zip(indexes, cues, strict=True):
+        mm, ss, ff = (int(v) for v in index.split(":"))
+        frames = (mm * 60 + ss) * 75 + ff
+        assert frames == cue["start_sample"] * 75 // SR  # rounded down: never after the audio
+
+
+def test_audacity_labels(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    rows = [
+        line.split("\t")
+        for line in (out / f"{EPISODE_ID}.labels.txt").read_text("utf-8").splitlines()
+    ]
+    cues = cues_of(out)["cues"]
+    assert len(rows) == len(cues)
+    for (start, end, label), cue in zip(rows, cues, strict=True):
+        assert float(start) == pytest.approx(cue["start_sample"] / SR, abs=1e-6)
+        assert float(end) == pytest.approx(cue["end_sample"] / SR, abs=1e-6)
+        assert label.endswith(cue["message_id"] or cue["kind"])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rerender_uses_the_cache_and_is_byte_identical(
+    warm_project: Project, rendered: tuple[Project, Path]
+) -> None:
+    report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
+    assert (report.clips_cached, report.clips_synthesized) == (6, 0)
+    out = report.output_dir
+    assert out is not None
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(rendered[1]) for p in rendered[1].rglob("*") if p.is_file()
+    )
+    for name in files:  # every file, embedded metadata and sidecars included
+        assert digest(out / name) == digest(rendered[1] / name), name
+
+
+def test_failed_render_leaves_the_previous_output_untouched(
+    warm_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    episode = warm_project.root / f"input/episodes/{EPISODE_ID}.yaml"
+    out = render_episode(warm_project, episode).output_dir
+    assert out is not None
+    before = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
+
+    def broken_deliver(*args: object, **kwargs: object) -> None:
+        (Path(str(args[1])) / f"{EPISODE_ID}.wav").write_bytes(b"half a file")
+        raise RenderError("simulated encoder crash")
+
+    monkeypatch.setattr("audio_pipeline.app.render.deliver", broken_deliver)
+    with pytest.raises(RenderError, match="simulated"):
+        render_episode(warm_project, episode)
+    after = {p.name: digest(p) for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in warm_project.output_dir.iterdir() if p.name.startswith(".")] == [
+        ".locks"
+    ]
+
+
+def test_a_second_render_of_the_same_episode_is_refused(warm_project: Project) -> None:
+    episode = warm_project.root / f"input/episodes/{EPISODE_ID}.yaml"
+    with (
+        episode_lock(warm_project.output_dir, EPISODE_ID),
+        pytest.raises(OutputError, match="is being rendered"),
+    ):
+        render_episode(warm_project, episode)
+
+
+@responses.activate
+def test_fallback_is_recorded_in_report_and_cues(warm_project: Project) -> None:
+    responses.post(
+        "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute",
+        body=requests.exceptions.ConnectionError("offline"),
+    )
+    report = render_episode(warm_project, warm_project.root / "input/episodes/2026-w47-google.yaml")
+    assert len(report.fallbacks) == 6
+    assert all("FALLBACK" in note and "ko-offline" in note for note in report.fallbacks)
+    assert report.output_dir is not None
+    messages = [c for c in cues_of(report.output_dir)["cues"] if c["kind"] == "message"]
+    assert {(c["engine"], c["voice"], c["fallback"]) for c in messages} == {
+        ("espeak", "ko-offline", True)
+    }
+
+
+def test_the_wav_is_measured_as_ffmpeg_decodes_it(warm_project: Project) -> None:
+    # the WAV deliverable is measured from the samples written to it, while it is written:
+    # decoding the finished file back with ffmpeg and measuring it gives the same figures
+    report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
+    assert report.programme is not None
+    wav = report.deliverables[0]
+    assert wav.format == "wav" and wav.loudness is not None
+    spans = deliver._scaled_spans(report.programme, wav.sample_rate)
+    decoded = deliver.measure_file(wav.path, OutputFormat("wav"), spans, maxima=True)
+    for name in ("integrated_lufs", "true_peak_dbtp", "lra_lu", "max_momentary_lufs"):
+        assert getattr(wav.loudness, name) == pytest.approx(
+            getattr(decoded.loudness, name), abs=1e-9
+        ), name
+    assert [(i, c.integrated_lufs) for i, c in wav.cue_loudness] == [
+        (i, pytest.approx(c.integrated_lufs, abs=1e-9)) for i, c in decoded.cues
+    ]
+
+
+def test_codec_calibration_measures_level_and_delay() -> None:
+    # LAME CBR returns speech ~0.4 dB quiet and hides its delay in the LAME header; raw MP2
+    # decodes 481 samples late (the layer II filterbank): both must be measured
+    t = np.arange(SR * 4) / SR
+    carrier = np.sin(2 * np.pi * 200 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    speech = (0.1 * carrier).astype(np.float32)
+    mp3 = deliver.calibrate_codec(OutputFormat("mp3"), speech, -1.0)
+    assert 0.0 < mp3.codec_gain_db < 1.0 and mp3.delay == 0
+    mp2 = deliver.calibrate_codec(OutputFormat("mp2"), speech, -1.0)
+    assert mp2.delay == 481
+
+
+def test_messages_handed_in_early_are_normalized_once(
+    warm_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clip handed to SegmentMaker as it is made (a cold render, no tempo-up) is normalized
+    once, in the background, and that very segment is the one assembled; a different tempo
+    (a slot's tempo-up) normalizes it again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audio_pipeline.app import render
+    from audio_pipeline.inputs.episodes import load_episode
+    from audio_pipeline.speech.cache import ClipCache
+    from audio_pipeline.speech.engines.registry import EngineSet
+    from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
+
+    inputs = load_episode(warm_project.root / f"input/episodes/{EPISODE_ID}.yaml", warm_project)
+    jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in inputs.messages[:2]]
+    clips = synthesize_all(jobs, EngineSet(), ClipCache(warm_project.cache_dir))
+    made: list[str] = []
+    from audio_pipeline.programme import segments
+
+    real = segments._normalized_segment
+
+    def counted(samples: np.ndarray, kind: object, work: Path, name: str, *a, **k):  # type: ignore[no-untyped-def]
+        made.append(name)
+        return real(samples, kind, work, name, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(segments, "_normalized_segment", counted)
+    messages = {m.id: m for m in inputs.messages}
+    pieces = render.decode_bumpers(inputs)
+    with ThreadPoolExecutor(2) as pool:
+        maker = segments.SegmentMaker(inputs.episode, messages, tmp_path, pool)
+        maker.start(clips[0])
+        _, early, _, _ = maker.segments(clips, pieces)
+        assert sorted(n for n in made if n.startswith("message-")) == sorted(
+            f"message-{c.message_id}" for c in clips
+        )
+        made.clear()
+        _, faster, _, _ = maker.segments(clips[:1], pieces, tempo=1.03)
+    assert made.count(f"message-{clips[0].message_id}") == 1
+    assert [s.message_id for s in early] == [c.message_id for c in clips]
+    assert early[0].tempo == 1.0 and faster[0].tempo == 1.03
+    assert faster[0].length < early[0].length
+    assert [round(s.loudness.integrated_lufs, 1) for s in early] == [-23.0, -23.0]

@@ -1,0 +1,291 @@
+"""Issue 3 end to end: every delivery profile from one render, measured by independent
+readers (ffmpeg's ebur128 meter, mutagen for MP3/MP2 headers), slot filled to the sample,
+a ducked bed, cross-faded bumpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.mp3 import MP3
+
+from audio_pipeline.app.render import RenderSettings, SlotOverrunError, render_episode
+from audio_pipeline.audio import ffmpeg, loudness, wavfile
+from audio_pipeline.audio.processing import speech_dynamic_range_db
+from audio_pipeline.core.project import Project
+from tests.conftest import SR, ffmpeg_ebur128, write_yaml
+
+MESSAGES = ["not-alone", "church-prays", "not-forgotten"]
+TARGET_S = 100.0
+
+
+@pytest.fixture(scope="session")
+def partner(
+    rendered: tuple[Project, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Project, Path, dict]:
+    base, _ = rendered
+    root = tmp_path_factory.mktemp("partner") / "proj"
+    import shutil
+
+    shutil.copytree(base.root / "voices", root / "voices")
+    shutil.copytree(base.root / "input", root / "input")
+    project = Project.at(root, cache_dir=base.cache_dir)
+    episode = write_yaml(
+        root / "input/episodes/partner-test.yaml",
+        {
+            "id": "partner-test",
+            "title": "시험 방송",
+            "date": "2026-11-22",
+            "voice": "ko-offline",
+            "messages": MESSAGES,
+            "intro": "voices/bumpers/intro.wav",
+            "outro": "voices/bumpers/outro.wav",
+            "sting": "voices/bumpers/sting.wav",
+            "gap_s": 1.5,
+            "crossfade_s": 0.3,
+            "deliverables": ["ebu-r128", "shortwave", "podcast"],
+            "slot": "1:50",
+            "margin": "0:10",
+            "fit": "exact",
+            "bed": {"file": "voices/beds/soft-pad.wav", "level_lu": -16, "duck_db": 12},
+        },
+    )
+    report = render_episode(project, episode, RenderSettings(concurrency=1))
+    assert report.output_dir is not None
+    doc = json.loads((report.output_dir / "cues.json").read_text("utf-8"))
+    return project, report.output_dir, doc
+
+
+def deliverable(doc: dict, name: str) -> dict:
+    return next(d for d in doc["deliverables"] if d["file"] == name)
+
+
+EXPECTED = [
+    ("partner-test-ebu-r128.wav", -23.0, -1.0, 48000),
+    ("partner-test-shortwave.mp3", -23.0, -2.0, 22050),
+    ("partner-test-shortwave.mp2", -23.0, -2.0, 48000),
+    ("partner-test-podcast.mp3", -16.0, -1.0, 44100),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "ceiling", "rate"), EXPECTED, ids=[e[0] for e in EXPECTED]
+)
+def test_each_deliverable_meets_its_profile_by_ffmpegs_meter(
+    partner: tuple[Project, Path, dict], name: str, target: float, ceiling: float, rate: int
+) -> None:
+    _, out, doc = partner
+    measured = ffmpeg_ebur128(out / name)
+    assert measured["I"] == pytest.approx(target, abs=0.2)  # EBU R128 file-based tolerance
+    assert measured["TP"] <= ceiling
+    reported = deliverable(doc, name)
+    assert reported["loudness"]["integrated_lufs"] == pytest.approx(measured["I"], abs=0.15)
+    assert reported["sample_rate"] == rate
+
+
+def test_encoded_files_have_the_partner_formats(partner: tuple[Project, Path, dict]) -> None:
+    _, out, _ = partner
+    sw_mp3, sw_mp2, pod = (
+        MP3(out / n).info
+        for n in (
+            "partner-test-shortwave.mp3",
+            "partner-test-shortwave.mp2",
+            "partner-test-podcast.mp3",
+        )
+    )
+    assert (sw_mp3.sample_rate, sw_mp3.bitrate, sw_mp3.channels, sw_mp3.layer) == (
+        22050,
+        32000,
+        1,
+        3,
+    )
+    assert (sw_mp2.sample_rate, sw_mp2.bitrate, sw_mp2.channels, sw_mp2.layer) == (
+        48000,
+        128000,
+        1,
+        2,
+    )
+    assert (pod.sample_rate, pod.channels, pod.layer) == (44100, 1, 3)
+    info = wavfile.read_info(out / "partner-test-ebu-r128.wav")
+    assert (info.sample_rate, info.bits, info.channels) == (48000, 24, 1)
+
+
+def test_programme_fills_its_slot_to_the_sample(partner: tuple[Project, Path, dict]) -> None:
+    _, out, doc = partner
+    assert wavfile.read_info(out / "partner-test-ebu-r128.wav").frames == TARGET_S * SR
+    assert doc["programme"]["duration_samples"] == TARGET_S * SR
+    mp3 = ffmpeg.decode(out / "partner-test-shortwave.mp3", label="sw", sample_rate=22050)
+    assert abs(len(mp3) - TARGET_S * 22050) <= 22
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "ceiling", "rate"), EXPECTED, ids=[e[0] for e in EXPECTED]
+)
+def test_every_message_is_within_half_a_lu(
+    partner: tuple[Project, Path, dict], name: str, target: float, ceiling: float, rate: int
+) -> None:
+    _, out, doc = partner
+    audio = ffmpeg.decode(out / name, label=name, sample_rate=rate)
+    cues = {c["index"]: c for c in deliverable(doc, name)["cues"]}
+    for cue in doc["cues"]:
+        if cue["kind"] != "message":
+            continue
+        span = cues[cue["index"]]
+        level = loudness.integrated_lufs(audio[span["start_sample"] : span["end_sample"]], rate)
+        assert level == pytest.approx(target, abs=0.5), cue["message_id"]
+
+
+def band_energy(x: np.ndarray, rate: int, lo: float, hi: float) -> float:
+    spectrum = np.abs(np.fft.rfft(x.astype(np.float64))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / rate)
+    return float(spectrum[(freqs >= lo) & (freqs < hi)].sum())
+
+
+def test_shortwave_is_band_limited_and_levelled(partner: tuple[Project, Path, dict]) -> None:
+    _, out, doc = partner
+    sw = ffmpeg.decode(out / "partner-test-shortwave.mp2", label="mp2", sample_rate=SR)
+    master = ffmpeg.decode(out / "partner-test-ebu-r128.wav", label="wav", sample_rate=SR)
+    speech = band_energy(sw, SR, 300, 3000)
+    assert 10 * np.log10(band_energy(sw, SR, 6000, 20000) / speech) < -35  # nothing above the band
+    # first order below 150 Hz (6 dB/octave): 20-60 Hz loses ~7 dB against the master (the
+    # exact response is proven on a synthetic signal in test_processing)
+    master_ratio = band_energy(master, SR, 20, 60) / band_energy(master, SR, 300, 3000)
+    sw_ratio = band_energy(sw, SR, 20, 60) / speech
+    assert 10 * np.log10(sw_ratio / master_ratio) < -5
+    message = next(c for c in doc["cues"] if c["kind"] == "message")
+    span = slice(message["start_sample"], message["end_sample"])
+    dr_sw, dr_master = (
+        speech_dynamic_range_db(sw[span], SR),
+        speech_dynamic_range_db(master[span], SR),
+    )
+    assert dr_sw >= 20.0
+    assert dr_sw < dr_master  # levelling did something
+
+
+def test_bed_plays_in_the_gaps_and_in_the_filler(partner: tuple[Project, Path, dict]) -> None:
+    _, out, doc = partner
+    audio, _ = wavfile.read(out / "partner-test-ebu-r128.wav")
+    cues = doc["cues"]
+    outro = cues[-1]
+    before_outro = audio[cues[-2]["end_sample"] + SR : outro["start_sample"] - SR]  # the filler
+    assert len(before_outro) > 3 * SR
+    level = loudness.integrated_lufs(before_outro, SR)
+    assert level == pytest.approx(-23.0 - 16.0, abs=1.5)  # the bed at its level, not ducked
+
+
+def test_crossfade_overlaps_intro_and_first_message(partner: tuple[Project, Path, dict]) -> None:
+    _, _, doc = partner
+    intro, first = doc["cues"][0], doc["cues"][1]
+    assert first["start_sample"] == intro["end_sample"] - round(0.3 * SR)
+
+
+def test_tempo_up_saves_a_message_with_pitch_kept(partner: tuple[Project, Path, dict]) -> None:
+    project, _, _ = partner
+    episode = write_yaml(
+        project.root / "input/episodes/tight.yaml",
+        {
+            "id": "tight",
+            "title": "시험",
+            "date": "2026-11-22",
+            "voice": "ko-offline",
+            "messages": MESSAGES,
+            "intro": "voices/bumpers/sting.wav",
+            "outro": "voices/bumpers/sting.wav",
+            "gap_s": 1.0,
+        },
+    )
+    natural = render_episode(project, episode, RenderSettings(ledger=False))
+    assert natural.programme is not None
+    target = natural.programme.length / SR - 1.5  # 1.5 s too long: about 3 % of the speech
+    text = episode.read_text("utf-8") + f"slot: {target + 5:.3f}\nmargin: 5\nmax_tempo: 1.05\n"
+    episode.write_text(text, "utf-8")
+    fitted = render_episode(project, episode, RenderSettings(ledger=False))
+    assert fitted.programme is not None
+    assert fitted.programme.length <= round(target * SR)
+    tempos = {s.tempo for s in fitted.programme.segments if s.message_id}
+    (tempo,) = tempos
+    assert 1.0 < tempo <= 1.05
+    assert any("tempo-up" in w for w in fitted.warnings)
+
+
+def test_change_tempo_keeps_pitch_and_scales_duration() -> None:
+    x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(SR * 4) / SR)).astype(np.float32)
+    y = ffmpeg.change_tempo(x, SR, 1.05)
+    assert len(y) == pytest.approx(len(x) / 1.05, rel=0.01)
+    spectrum = np.abs(np.fft.rfft(y[SR // 2 : -SR // 2]))
+    peak_hz = np.argmax(spectrum) * SR / (len(y) - SR)
+    assert peak_hz == pytest.approx(440, abs=3)
+
+
+def test_overrun_fails_with_a_report(partner: tuple[Project, Path, dict]) -> None:
+    project, _, _ = partner
+    episode = project.root / "input/episodes/partner-test.yaml"
+    text = (
+        episode.read_text("utf-8")
+        .replace("slot: '1:50'", "slot: '1:00'")
+        .replace("margin: 0:10", "margin: '0:05'")
+    )
+    short = project.root / "input/episodes/too-long.yaml"
+    short.write_text(text.replace("id: partner-test", "id: too-long"), "utf-8")
+    with pytest.raises(SlotOverrunError) as info:
+        render_episode(project, short)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("programme overruns its slot by")
+    assert lines[1].startswith("messages that fit, in order: ")
+    assert not (project.output_dir / "too-long").exists()
+
+
+def test_trim_curve_block_by_block_is_the_interpolated_curve() -> None:
+    from audio_pipeline.delivery.streams import Trims
+
+    spans = ((1000, 5000, 1.5), (6000, 9000, -2.0), (9500, 12000, 0.25))
+    xs = [x for s, e, _ in spans for x in (s, e - 1)]
+    ys = [t for _, _, t in spans for _ in (0, 1)]
+    length = 14_000
+    want = 10 ** (np.interp(np.arange(length), xs, ys) / 20)
+    for block in (1, 333, 1000, 4000, length):
+        got = np.concatenate(
+            [
+                np.broadcast_to(
+                    Trims(spans).curve(s, min(s + block, length)), min(block, length - s)
+                )
+                for s in range(0, length, block)
+            ]
+        )
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    assert Trims(()).curve(0, 10) is None
+    assert np.ndim(Trims(spans).curve(2000, 3000)) == 0  # inside one message: one number
+
+
+def test_a_sink_failing_to_close_leaves_no_encoder_running(tmp_path: Path) -> None:
+    """When one file cannot be finished (a full disk at its last write, say), every other
+    file of the render is aborted: no ffmpeg encoder is left waiting on its input, no feeding
+    thread on its queue, and the first failure is the one raised."""
+    from audio_pipeline.delivery import master as deliver
+    from audio_pipeline.inputs.profiles import OutputFormat
+
+    class Failing:
+        def __init__(self) -> None:
+            self.aborted = False
+
+        def close(self) -> None:
+            raise OSError(28, "No space left on device")
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    encoders = [
+        deliver._EncoderFeed(tmp_path / f"{n}.mp3", OutputFormat("mp3", sample_rate=SR))
+        for n in range(2)
+    ]
+    block = np.zeros(SR, dtype=np.float32)
+    for feed in encoders:
+        feed(0, block)
+    failing = Failing()
+    with pytest.raises(OSError, match="No space left"):
+        deliver._close_all([encoders[0], failing, encoders[1]])  # type: ignore[list-item]
+    assert encoders[0].proc.returncode == 0  # closed before the failure: finished
+    assert encoders[1].proc.returncode is not None  # after it: aborted, not left running
+    assert not encoders[1].thread.is_alive()

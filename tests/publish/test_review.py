@@ -1,0 +1,260 @@
+"""The reviewer's page: complete, self-contained, escaped, and free of private metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.audio import wavfile
+from audio_pipeline.audio.loudness import measure
+from audio_pipeline.audio.waveform import Waveform, peaks, peaks_of_wav
+from audio_pipeline.cli.main import app
+from audio_pipeline.core.project import Project
+from audio_pipeline.publish.review import _loudness, esc, waveform_svg
+from tests.conftest import REPO, SR, write_yaml
+
+runner = CliRunner()
+
+
+class Page(HTMLParser):
+    """The parts of review.html the tests look at."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.audio: list[dict[str, str | None]] = []
+        self.cues: list[dict[str, str | None]] = []
+        self.clips: list[str] = []
+        self.urls: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "audio":
+            self.audio.append(a)
+        if tag == "button" and "cue" in (a.get("class") or ""):
+            self.cues.append(a)
+        if tag == "section" and a.get("data-message-id"):
+            self.clips.append(str(a["data-message-id"]))
+        self.urls += [str(a[k]) for k in ("src", "href", "action", "srcset") if a.get(k)]
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def test_the_episode_page_lists_every_clip_and_cue(rendered: tuple[Project, Path]) -> None:
+    out = rendered[1]
+    text = (out / "review.html").read_text("utf-8")
+    page = Page(text)
+    cues = json.loads((out / "cues.json").read_text("utf-8"))
+    messages = [c["message_id"] for c in cues["cues"] if c["kind"] == "message"]
+    assert page.clips == messages
+    # one programme player and one per clip, each naming a file of the folder
+    assert [a["src"] for a in page.audio] == ["2026-w47.wav"] + [f"clips/{m}.wav" for m in messages]
+    assert page.audio[0]["id"] == "programme-player"
+    for url in page.urls:
+        assert (out / url).is_file(), url  # relative, inside the folder: works from a USB stick
+    # every cue is a button that seeks to its start
+    assert len(page.cues) == len(cues["cues"])
+    for button, cue in zip(page.cues, cues["cues"], strict=True):
+        assert float(str(button["data-start"])) == pytest.approx(cue["start_s"], abs=1e-6)
+    # the approved text, the script as sent, the voice facts and the measurements
+    section = text[text.index('id="clip-not-forgotten"') :]
+    section = section[: section.index("</section>")]
+    assert "하나님은 당신을 잊지 않으셨습니다." in section
+    assert section.count("<li>") >= 2  # the script, one request per line
+    assert "engine <b>espeak</b>" in section and "voice <b>ko-offline</b>" in section
+    assert "fallback <b>no</b>" in section
+    assert re.search(r"loudness <b>-2[23]\.\d LUFS", section)
+    assert "No listener-check warnings." in section
+    assert section.count("<svg") == 1 and "<polygon" in section
+
+
+def test_what_the_page_shows_is_what_the_files_hold(rendered: tuple[Project, Path]) -> None:
+    # clips and the programme are measured and drawn while they are written; drawn again
+    # from the finished files, every waveform and every loudness line is the same
+    _, out = rendered
+    page = (out / "review.html").read_text("utf-8")
+    for clip in sorted((out / "clips").glob("*.wav")):
+        samples, rate = wavfile.read(clip)
+        lo, hi = peaks(samples)
+        assert waveform_svg(lo, hi, label=f"waveform of {clip.stem}") in page
+        assert esc(_loudness(measure(samples, rate))) in page
+    lo, hi = peaks_of_wav(out / "2026-w47.wav")
+    points = waveform_svg(lo, hi).split('points="')[1].split('"')[0]
+    assert f'points="{points}"' in page
+
+
+def test_the_page_is_self_contained(rendered: tuple[Project, Path]) -> None:
+    project, out = rendered
+    text = (out / "review.html").read_text("utf-8")
+    assert "://" not in text  # no http, https, file or any other absolute URL
+    assert "//" not in " ".join(Page(text).urls)
+    assert not re.search(r"""\b(?:src|href)\s*=\s*["']?/""", text)
+    assert "@import" not in text and "url(" not in text
+    assert str(project.root) not in text and "/tmp/" not in text
+    assert 'http-equiv="Content-Security-Policy"' in text and "default-src &#x27;none&#x27;" in text
+
+
+PRIVATE = ("informant@example.org", "+82 10 5555 1234", "홍길동", "Kim Cheol-su")
+
+
+def test_no_private_metadata_reaches_any_output_file(
+    tmp_path: Path, rendered: tuple[Project, Path]
+) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "voices", root / "voices")
+    shutil.copytree(REPO / "input", root / "input")
+    project = Project.at(root, cache_dir=rendered[0].cache_dir)
+    path = project.messages_dir / "not-alone.yaml"
+    text = path.read_text("utf-8")
+    text = text.replace("approved_by: 편집팀", "approved_by: 홍길동 (Kim Cheol-su)")
+    text = re.sub(
+        r"notes: .*", "notes: from informant@example.org, call +82 10 5555 1234 (홍길동)", text
+    )
+    hostile = 'title: "<script>alert(1)</script> & 혼자"'
+    text = text.replace("title: 당신은 혼자가 아닙니다", hostile)
+    path.write_text(text, "utf-8")
+    write_yaml(
+        project.episodes_dir / "private.yaml",
+        {
+            "id": "private",
+            "title": "제목 <b>굵게</b>",
+            "date": "2026-11-22",
+            "voice": "ko-offline",
+            "messages": ["not-alone"],
+            "intro": "voices/bumpers/sting.wav",
+            "outro": "voices/bumpers/sting.wav",
+        },
+    )
+    report = render_episode(project, project.episodes_dir / "private.yaml")
+    assert report.output_dir is not None
+    files = [p for p in report.output_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"review.html", "manifest.json", "cues.json"}
+    for file in files:
+        data = file.read_bytes()
+        for secret in (*PRIVATE, str(project.root)):
+            assert secret.encode("utf-8") not in data, (file.name, secret)
+    page = (report.output_dir / "review.html").read_text("utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 혼자" in page
+    assert "제목 &lt;b&gt;굵게&lt;/b&gt;" in page
+    assert Page(page).scripts and len(re.findall(r"<script>", page)) == 1
+
+
+def test_listener_warnings_are_on_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: tuple[Project, Path]
+) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "voices", root / "voices")
+    shutil.copytree(REPO / "input", root / "input")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("AUDIO_PIPELINE_CACHE", str(rendered[0].cache_dir))
+    path = root / "input/messages/christmas-greeting.yaml"
+    phone = "text: |\n  연락처 010-1234-5678 입니다. NGO 모임과 함께합니다.\n"
+    path.write_text(path.read_text("utf-8").replace("text: |\n", phone, 1), "utf-8")
+    result = runner.invoke(
+        app, ["review", "christmas-greeting", "--allow-pending", "--voice", "ko-offline"]
+    )
+    assert result.exit_code == 0, result.stderr
+    page = (root / "output/review/review.html").read_text("utf-8")
+    assert "PENDING: not approved" in page
+    assert "possible identifying detail" in page
+    assert "(phone-number): “010-1234-5678”" in page
+    # and what the spoken script does, as preview and validate show it
+    assert "spelled out as &#x27;엔지오&#x27;" in page
+
+
+def test_review_command_writes_a_page_for_just_those_clips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: tuple[Project, Path]
+) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "voices", root / "voices")
+    shutil.copytree(REPO / "input", root / "input")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("AUDIO_PIPELINE_CACHE", str(rendered[0].cache_dir))
+    result = runner.invoke(
+        app, ["review", "not-forgotten", "not-alone", "not-forgotten", "--voice", "ko-offline"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "page: output/review/review.html"
+    folder = root / "output/review"
+    assert sorted(p.name for p in (folder / "clips").iterdir()) == [
+        "not-alone.wav",
+        "not-forgotten.wav",
+    ]
+    page = Page((folder / "review.html").read_text("utf-8"))
+    assert page.clips == ["not-forgotten", "not-alone"]
+    assert [a["src"] for a in page.audio] == ["clips/not-forgotten.wav", "clips/not-alone.wav"]
+    assert page.cues == []  # no programme without an episode
+    info = wavfile.read_info(folder / "clips/not-alone.wav")
+    assert (info.sample_rate, info.bits) == (SR, 24)
+
+    # the preview rules: every problem at once, exit 2, and the previous page untouched
+    before = (folder / "review.html").read_bytes()
+    refused = runner.invoke(
+        app, ["review", "christmas-greeting", "rejected-example", "nope", "--voice", "ko-offline"]
+    )
+    assert refused.exit_code == 2
+    lines = refused.stderr.strip().splitlines()
+    assert lines[0] == (
+        "error: input/messages/christmas-greeting.yaml: status: message is pending; only "
+        "approved messages are synthesized (--allow-pending previews it with an offline voice)"
+    )
+    assert "message is rejected" in lines[1] and "no message with id 'nope'" in lines[2]
+    assert lines[-1] == "3 problem(s) found; nothing was written."
+    online = runner.invoke(
+        app, ["review", "christmas-greeting", "--allow-pending", "--voice", "ko-google"]
+    )
+    assert online.exit_code == 2 and "sends text off this machine" in online.stderr
+    assert (folder / "review.html").read_bytes() == before
+
+
+def test_waveforms_follow_the_signal() -> None:
+    t = np.arange(SR) / SR
+    ramp = (t * np.sin(2 * np.pi * 100 * t)).astype(np.float32)  # grows from 0 to 1
+    lo, hi = peaks(ramp, 10)
+    assert len(lo) == len(hi) == 10
+    assert np.all(np.diff(hi) > 0) and np.all(lo <= 0) and hi[-1] == pytest.approx(1, abs=0.01)
+    svg = waveform_svg(lo, hi, markers=[0.5])
+    assert svg.startswith("<svg") and svg.count("<line") == 2 and "<polygon" in svg
+    assert peaks(np.zeros(0, np.float32), 4)[1].tolist() == [0, 0, 0, 0]
+
+
+def test_waveform_of_a_file_matches_the_waveform_of_its_samples(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    x = (0.5 * rng.standard_normal(SR * 3 + 123)).clip(-1, 0.99).astype(np.float32)
+    wavfile.write(tmp_path / "x.wav", x, SR, "float32")
+    for columns in (7, 480):
+        lo, hi = peaks_of_wav(tmp_path / "x.wav", columns)
+        want_lo, want_hi = peaks(x, columns)
+        np.testing.assert_allclose(lo, want_lo)
+        np.testing.assert_allclose(hi, want_hi)
+
+
+@pytest.mark.parametrize("frames", [0, 1, 479, 480, 481, 3 * SR + 123])
+def test_waveform_drawn_block_by_block_is_the_waveform_of_the_whole(frames: int) -> None:
+    rng = np.random.default_rng(frames)
+    x = (0.5 * rng.standard_normal(frames)).astype(np.float32)
+    for block in (1, 7, 1000, SR):
+        waveform = Waveform(frames)
+        for start in range(0, frames, block):
+            waveform.add(x[start : start + block])
+        lo, hi = waveform.result()
+        want_lo, want_hi = peaks(x)
+        np.testing.assert_array_equal(lo, want_lo)
+        np.testing.assert_array_equal(hi, want_hi)
