@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from audio_pipeline.core.codecs import CODECS, Codec
 from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
 from audio_pipeline.text.lexicon import Lexicon
 
@@ -207,7 +208,7 @@ class Programme:
 @dataclass(frozen=True)
 class Deliverable:
     path: Path
-    format: str  # wav | mp3 | mp2
+    format: str  # a codec name (core.codecs.CODECS)
     sample_rate: int
     loudness: Loudness | None = None
     profile: str = "programme"
@@ -219,6 +220,10 @@ class Deliverable:
     # the programme starts this many samples into the file (a codec's delay, e.g. raw MP2):
     # every cue of this file is at its programme position plus this
     offset_samples: int = 0
+
+    @property
+    def codec(self) -> Codec:
+        return CODECS[self.format]
 
 
 @dataclass

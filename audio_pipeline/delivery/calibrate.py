@@ -61,7 +61,7 @@ def calibrate_codec(fmt: OutputFormat, limited: np.ndarray, ceiling_dbtp: float)
     limited programme and measuring it back gives both; the whole file is still measured
     afterwards, and made again if it misses.
     """
-    if fmt.codec == "wav" or not len(limited):
+    if not fmt.spec.lossy or not len(limited):
         return Calibration(0.0, ceiling_dbtp)
     with tempfile.TemporaryDirectory(prefix="ap-calibrate-") as tmp:
         path = Path(tmp) / f"calibration.{fmt.extension}"

@@ -197,7 +197,7 @@ def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) 
             )
             groups.append(group)
             for f in formats:
-                if f.codec == "wav":
+                if not f.spec.lossy:
                     spans = _scaled_spans(programme, f.sample_rate, plan.delays[f])
                     group.sinks.append(_WavSink(plan.paths[f], f, spans, programme.length))
                 else:
@@ -257,7 +257,8 @@ def _close_all(sinks: Sequence[_EncoderFeed | _WavSink | _SliceWriter]) -> None:
 
 def _check_length(path: Path, fmt: OutputFormat, frames: int, expected: int, delay: int) -> None:
     # an MPEG stream ends on a whole frame (1152 samples); anything else is lost audio
-    slack = 2 * 1152 if fmt.codec in ("mp2", "mp3") and delay else max(2, fmt.sample_rate // 1000)
+    frame = fmt.spec.frame_samples
+    slack = 2 * frame if frame and delay else max(2, fmt.sample_rate // 1000)
     if not expected - max(2, fmt.sample_rate // 1000) <= frames <= expected + slack:
         raise RenderError(
             f"{path.name} decodes to {frames} samples, expected {expected}: "

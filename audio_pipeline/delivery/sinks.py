@@ -252,20 +252,11 @@ class _SliceWriter:
 
 
 def codec_args(fmt: OutputFormat) -> tuple[list[str], str]:
-    """ffmpeg output arguments and muxer for an encoded format."""
-    args: list[str] = []
-    if fmt.sample_rate != SR:
-        args += ["-af", f"aresample={fmt.sample_rate}:resampler=soxr"]
-    args += ["-ar", str(fmt.sample_rate), "-ac", str(fmt.channels)]
-    if fmt.codec == "mp3":
-        # no ID3 from ffmpeg (tags are ours to write); keep the Xing/LAME header, which
-        # carries encoder delay and padding so decoders restore the exact length
-        args += ["-c:a", "libmp3lame", "-b:a", f"{fmt.bitrate_k}k", "-id3v2_version", "0"]
-        return args, "mp3"
-    if fmt.codec == "mp2":
-        args += ["-c:a", "mp2", "-b:a", f"{fmt.bitrate_k}k"]
-        return args, "mp2"
-    raise ValueError(f"no encoder for codec '{fmt.codec}'")
+    """ffmpeg output arguments and muxer for an encoded format (core.codecs says which)."""
+    spec = fmt.spec
+    if spec.muxer is None:
+        raise ValueError(f"no encoder for codec '{fmt.codec}'")
+    return spec.encoder_args(fmt.sample_rate, fmt.bitrate_k, fmt.channels), spec.muxer
 
 
 @dataclass(frozen=True)

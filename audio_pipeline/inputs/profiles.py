@@ -17,16 +17,13 @@ import yaml
 
 from audio_pipeline.audio.processing import BandLimit, Levelling
 from audio_pipeline.core import defaults
+from audio_pipeline.core.codecs import CODECS, MP3, WAV, Codec
 from audio_pipeline.core.errors import Problem
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.fields import ID_PATTERN, ID_RULE, FieldReader, SubReader
 from audio_pipeline.inputs.yamlio import load_yaml_mapping
 
 PROGRAMME = "programme"
-CODECS = ("wav", "mp3", "mp2")
-SAMPLE_RATES = (22_050, 24_000, 32_000, 44_100, 48_000)
-MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-MP2_BITRATES = (32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384)
 DEFAULT_FILE = "{episode}-{profile}.{ext}"
 PROFILE_FIELDS = (
     "description",
@@ -42,7 +39,7 @@ PROFILE_FIELDS = (
 class OutputFormat:
     """One file of a delivery: codec, rate, bit depth or bitrate, and its name pattern."""
 
-    codec: str  # wav | mp3 | mp2
+    codec: str  # a name in core.codecs.CODECS
     sample_rate: int = defaults.SAMPLE_RATE
     channels: int = 1
     bit_depth: int = defaults.WAV_BIT_DEPTH
@@ -50,16 +47,20 @@ class OutputFormat:
     file: str = DEFAULT_FILE
 
     @property
+    def spec(self) -> Codec:
+        return CODECS[self.codec]
+
+    @property
     def extension(self) -> str:
-        return self.codec
+        return self.spec.extension
 
     def filename(self, episode_id: str, profile: str) -> str:
         return self.file.format(episode=episode_id, profile=profile, ext=self.extension)
 
     def describe(self) -> str:
-        if self.codec == "wav":
-            return f"WAV {self.sample_rate} Hz {self.bit_depth}-bit"
-        return f"{self.codec.upper()} {self.sample_rate} Hz {self.bitrate_k} kbit/s"
+        if self.spec.lossy:
+            return f"{self.spec.label} {self.sample_rate} Hz {self.bitrate_k} kbit/s"
+        return f"{self.spec.label} {self.sample_rate} Hz {self.bit_depth}-bit"
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def programme_profile(target_lufs: float, ceiling_dbtp: float) -> DeliveryProfil
         target_lufs=target_lufs,
         true_peak_dbtp=ceiling_dbtp,
         formats=(
-            OutputFormat("wav", file="{episode}.{ext}"),
-            OutputFormat("mp3", file="{episode}.{ext}"),
+            OutputFormat(WAV, file="{episode}.{ext}"),
+            OutputFormat(MP3, file="{episode}.{ext}"),
         ),
     )
 
@@ -105,26 +106,22 @@ def _format(item: Any, where: str, r: FieldReader) -> OutputFormat | None:
     f = SubReader.of(r, where, item)
     before = len(r.problems)
     f.reject_unknown(FORMAT_FIELDS)
-    codec = f.choice("codec", CODECS)
-    if codec is None:
+    name = f.choice("codec", CODECS)
+    if name is None:
         return None
+    codec = CODECS[name]
     rate = item.get("sample_rate", defaults.SAMPLE_RATE)
-    allowed_rates = (defaults.SAMPLE_RATE,) if codec == "wav" else SAMPLE_RATES
-    if rate not in allowed_rates:
-        f.problem(
-            "sample_rate",
-            f"{rate} is not allowed for {codec}; allowed: {', '.join(map(str, allowed_rates))}",
-        )
+    if rate not in codec.sample_rates:
+        allowed = ", ".join(map(str, codec.sample_rates))
+        f.problem("sample_rate", f"{rate} is not allowed for {name}; allowed: {allowed}")
     depth = item.get("bit_depth", defaults.WAV_BIT_DEPTH)
-    if codec == "wav" and depth not in (16, 24):
-        f.problem("bit_depth", f"{depth} is not allowed; allowed: 16, 24")
-    bitrates = MP3_BITRATES if codec == "mp3" else MP2_BITRATES
-    bitrate = item.get("bitrate_k", 128)
-    if codec != "wav" and bitrate not in bitrates:
-        f.problem(
-            "bitrate_k",
-            f"{bitrate} is not allowed for {codec}; allowed: {', '.join(map(str, bitrates))}",
-        )
+    if codec.bit_depths and depth not in codec.bit_depths:
+        allowed = ", ".join(map(str, codec.bit_depths))
+        f.problem("bit_depth", f"{depth} is not allowed; allowed: {allowed}")
+    bitrate = item.get("bitrate_k", defaults.MP3_BITRATE_K)
+    if codec.bitrates_k and bitrate not in codec.bitrates_k:
+        allowed = ", ".join(map(str, codec.bitrates_k))
+        f.problem("bitrate_k", f"{bitrate} is not allowed for {name}; allowed: {allowed}")
     pattern = item.get("file", DEFAULT_FILE)
     if not isinstance(pattern, str) or "{episode}" not in pattern or not pattern.endswith(".{ext}"):
         f.problem("file", "must contain {episode} and end with .{ext}")
@@ -132,7 +129,7 @@ def _format(item: Any, where: str, r: FieldReader) -> OutputFormat | None:
         f.problem("file", "must be a plain file name (no folders, not hidden)")
     if len(r.problems) > before:
         return None
-    return OutputFormat(codec, int(rate), 1, int(depth), int(bitrate), str(pattern))
+    return OutputFormat(name, int(rate), 1, int(depth), int(bitrate), str(pattern))
 
 
 def parse_profile(

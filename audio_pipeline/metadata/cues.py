@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from audio_pipeline.core.codecs import codec_of_file
 from audio_pipeline.core.models import Deliverable, Loudness
 from audio_pipeline.metadata.policy import PublicCue, PublicMetadata, Timeline, rescale
 
@@ -171,7 +172,8 @@ def cue_sheet(view: PublicMetadata, audio_file: str, rate: int, offset: int = 0)
     """CD cue sheet for one file at its own rate (INDEX 01 at 75 frames a second); `offset`
     is where the programme starts in that file (a codec's delay)."""
     timeline = _timeline(view, rate, offset)
-    file_type = "WAVE" if audio_file.lower().endswith(".wav") else "MP3"
+    codec = codec_of_file(audio_file)
+    file_type = codec.cue_sheet_type if codec is not None else "MP3"
     lines = []
     if view.station:
         lines.append(f"PERFORMER {_quoted(view.station)}")

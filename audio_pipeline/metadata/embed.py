@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from audio_pipeline.audio import wavfile
+from audio_pipeline.core.codecs import Embedded
 from audio_pipeline.core.models import Deliverable
 from audio_pipeline.inputs.policy import EMBEDDED
 from audio_pipeline.metadata import bwf, id3tags
@@ -23,7 +24,8 @@ def embed_metadata(deliverable: Deliverable, view: PublicMetadata) -> bool:
     """Embed `view` into the deliverable's file. Returns False for formats without tags."""
     if view.scope != EMBEDDED:
         raise ValueError("embedded metadata must come from the policy's 'embedded' scope")
-    if deliverable.format == "wav":
+    embedded = deliverable.codec.embedded
+    if embedded is Embedded.BWF:
         info = wavfile.read_info(deliverable.path)
         if info.sample_rate != deliverable.sample_rate:
             raise ValueError(f"{deliverable.path.name}: rate differs from the deliverable's")
@@ -36,7 +38,7 @@ def embed_metadata(deliverable: Deliverable, view: PublicMetadata) -> bool:
         )
         wavfile.amend(deliverable.path, reserved=reserved, trailing=trailing)
         return True
-    if deliverable.format == "mp3":
+    if embedded is Embedded.ID3:
         id3tags.tag_mp3(deliverable.path, view, deliverable.sample_rate)
         return True
     log.info("%s: no embedded metadata for format %s", deliverable.path.name, deliverable.format)

@@ -20,6 +20,7 @@ from typing import Any
 
 from audio_pipeline import __version__
 from audio_pipeline.core import defaults
+from audio_pipeline.core.codecs import CODECS
 from audio_pipeline.core.digest import sha256_file, sha256_text
 from audio_pipeline.core.models import Message, VoiceProfile
 from audio_pipeline.core.project import Project
@@ -32,9 +33,7 @@ from audio_pipeline.speech.engines.registry import EngineSet
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 FORMATS = {
-    ".wav": "wav",
-    ".mp3": "mp3",
-    ".mp2": "mp2",
+    **{f".{c.extension}": c.name for c in CODECS.values()},
     ".csv": "csv",
     ".json": "json",
     ".cue": "cue",

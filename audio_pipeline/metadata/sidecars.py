@@ -77,8 +77,8 @@ def broadcast_log_csv(view: PublicMetadata) -> str:
 
 
 def primary(deliverables: Sequence[Deliverable]) -> Deliverable | None:
-    """The first WAV (the broadcast master), else the first file."""
-    candidates = [d for d in deliverables if d.format == "wav"] or list(deliverables)
+    """The first lossless file (the broadcast master), else the first file."""
+    candidates = [d for d in deliverables if not d.codec.lossy] or list(deliverables)
     return candidates[0] if candidates else None
 
 
