@@ -131,7 +131,7 @@ def preview_message(
     message, voice, fallback = _choose(
         project, index, voices, voice_problems, message_id, voice_name, allow_pending
     )
-    engines = EngineSet(settings.gtts)
+    engines = EngineSet(settings.engines)
     clip = synthesize_clip(
         ClipJob(message, voice, fallback),
         engines,
@@ -199,7 +199,7 @@ def review_messages(
             problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise InputError(problems)
-    engines = EngineSet(settings.gtts)
+    engines = EngineSet(settings.engines)
     cache = ClipCache(project.cache_dir)
     with (
         episode_lock(project.output_dir, REVIEW_FOLDER),

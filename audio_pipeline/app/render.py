@@ -56,7 +56,8 @@ from audio_pipeline.publish.ledger import Ledger, RenderRecord, now_utc, placeme
 from audio_pipeline.publish.outputdir import Staging, episode_lock, queue_lock
 from audio_pipeline.publish.review import episode_page, write_review
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
+from audio_pipeline.speech.engines.base import EngineSettings
+from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
 
 SR = defaults.SAMPLE_RATE
@@ -86,7 +87,7 @@ class RenderSettings:
     strict: bool = False
     # clip workers: espeak speaks in one forked child per core, gTTS requests run in parallel
     concurrency: int = defaults.RENDER_CONCURRENCY
-    gtts: GttsSettings = field(default_factory=GttsSettings)
+    engines: EngineSettings = field(default_factory=EngineSettings)
     ledger: bool = True  # record the published render in the broadcast ledger
 
 
@@ -219,7 +220,7 @@ def _render_and_publish(
     """Under the episode's lock, in a staging folder: every stage, then the atomic swap."""
     project, episode = inputs.project, inputs.episode
     profiles = inputs.delivery_profiles()
-    engines = EngineSet(settings.gtts)
+    engines = EngineSet(settings.engines)
     cache = ClipCache(project.cache_dir)
 
     # the tempo is 1.0 unless a slot's tempo-up is planned from every clip's length: then

@@ -25,7 +25,7 @@ from audio_pipeline.cli.options import (
     project_for,
 )
 from audio_pipeline.core import defaults
-from audio_pipeline.speech.engines.registry import GttsSettings
+from audio_pipeline.speech.engines.base import EngineSettings, NetworkSettings
 
 
 @app.command()
@@ -40,7 +40,7 @@ def render(
         bool, typer.Option("--quiet", "-q", help="No progress; warnings and the summary only.")
     ] = False,
     concurrency: ConcurrencyOption = defaults.RENDER_CONCURRENCY,
-    requests_per_minute: RequestsPerMinuteOption = defaults.GTTS_REQUESTS_PER_MINUTE,
+    requests_per_minute: RequestsPerMinuteOption = defaults.TTS_REQUESTS_PER_MINUTE,
 ) -> None:
     """Render an episode: clips, loudness, programme WAV and MP3, cues."""
     reporter = ConsoleReporter(err, quiet=quiet)
@@ -49,7 +49,7 @@ def render(
         settings = RenderSettings(
             strict=strict,
             concurrency=concurrency,
-            gtts=GttsSettings(requests_per_minute=requests_per_minute),
+            engines=EngineSettings(NetworkSettings(requests_per_minute=requests_per_minute)),
         )
         try:
             report = render_episode(project, episode_file, settings, reporter)
@@ -81,7 +81,7 @@ def batch(
         bool, typer.Option("--strict", help="Fail an episode instead of using a fallback voice.")
     ] = False,
     concurrency: ConcurrencyOption = defaults.RENDER_CONCURRENCY,
-    requests_per_minute: RequestsPerMinuteOption = defaults.GTTS_REQUESTS_PER_MINUTE,
+    requests_per_minute: RequestsPerMinuteOption = defaults.TTS_REQUESTS_PER_MINUTE,
 ) -> None:
     """Render every episode dated in one ISO week; skip those whose inputs are unchanged.
 
@@ -109,7 +109,7 @@ def batch(
         settings = RenderSettings(
             strict=strict,
             concurrency=concurrency,
-            gtts=GttsSettings(requests_per_minute=requests_per_minute),
+            engines=EngineSettings(NetworkSettings(requests_per_minute=requests_per_minute)),
         )
         try:
             result = run_batch(

@@ -40,18 +40,18 @@ MAX_TEXT_CHARS = 5_000  # one message; a longer one is not a short encouragement
 MAX_MESSAGES_PER_EPISODE = 200
 SLOT_RANGE_S = (10.0, 6 * 3600.0)  # select.max_duration_s: the programme's slot
 
-# --- engines ---------------------------------------------------------------------------------
-GTTS_CONNECT_TIMEOUT_S = 5.0  # gTTS waits forever by default (timeout=None)
-GTTS_READ_TIMEOUT_S = 20.0  # per read: a silent connection fails after this long
-GTTS_ATTEMPT_TIMEOUT_S = 45.0  # a whole attempt, however slowly the answer trickles in
-GTTS_MAX_ATTEMPTS = 8  # per sentence, including the first (0.3**8: a 30 % fault rate passes)
-GTTS_BACKOFF_BASE_S = 0.5
-GTTS_BACKOFF_MAX_S = 8.0
-GTTS_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is treated as "not this run"
-GTTS_UNAVAILABLE_AFTER = 3  # connection failures in a row, before any success: offline
-GTTS_FAILED_SENTENCES_LIMIT = 2  # sentences in a row that failed every attempt: give up
-GTTS_GIVE_UP_AFTER_S = 90.0  # every request failing for this long: give up for the run
-GTTS_REQUESTS_PER_MINUTE = 120.0  # gTTS#259: Google throttles bursts; 0 = no cap
+# --- engines (the network rules hold for every network engine) ------------------------------
+TTS_CONNECT_TIMEOUT_S = 5.0  # gTTS waits forever by default (timeout=None)
+TTS_READ_TIMEOUT_S = 20.0  # per read: a silent connection fails after this long
+TTS_ATTEMPT_TIMEOUT_S = 45.0  # a whole attempt, however slowly the answer trickles in
+TTS_MAX_ATTEMPTS = 8  # per sentence, including the first (0.3**8: a 30 % fault rate passes)
+TTS_BACKOFF_BASE_S = 0.5
+TTS_BACKOFF_MAX_S = 8.0
+TTS_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is treated as "not this run"
+TTS_UNAVAILABLE_AFTER = 3  # connection failures in a row, before any success: offline
+TTS_FAILED_SENTENCES_LIMIT = 2  # sentences in a row that failed every attempt: give up
+TTS_GIVE_UP_AFTER_S = 90.0  # every request failing for this long: give up for the run
+TTS_REQUESTS_PER_MINUTE = 120.0  # gTTS#259: Google throttles bursts; 0 = no cap
 RENDER_CONCURRENCY = 2  # clips synthesized at once (network requests in flight at most)
 RENDER_CONCURRENCY_RANGE = (1, 16)
 GTTS_MAX_CHARS = 100  # gTTS's own request limit (gTTS.GOOGLE_TTS_MAX_CHARS)

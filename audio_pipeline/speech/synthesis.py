@@ -23,8 +23,8 @@ from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EngineUnavailable, RenderError, SynthesisError
 from audio_pipeline.core.models import Clip, Message, VoiceProfile
 from audio_pipeline.speech.cache import ClipCache, cache_key
-from audio_pipeline.speech.engines.base import AudioCheck
-from audio_pipeline.speech.engines.registry import Engine, EngineSet
+from audio_pipeline.speech.engines.base import AudioCheck, Engine
+from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.text.script import Script, build_script
 
 SR = defaults.SAMPLE_RATE
@@ -180,7 +180,7 @@ def make_clip(
 
 def synthesize_clip(job: ClipJob, engines: EngineSet, cache: ClipCache, *, strict: bool) -> Clip:
     """One clip with the voice's engine; on engine failure, the fallback voice, loudly."""
-    engine = engines.get(job.voice.engine)
+    engine = engines.for_voice(job.voice)
     try:
         return make_clip(job.message, job.voice, engine, cache)
     except SynthesisError as exc:
@@ -192,7 +192,7 @@ def synthesize_clip(job: ClipJob, engines: EngineSet, cache: ClipCache, *, stric
                 f"message '{job.message.id}': voice '{job.voice.name}' failed: {exc}; {how}"
             ) from exc
         reason = f"voice '{job.voice.name}' ({job.voice.engine}) failed: {exc}"
-        fallback_engine = engines.get(job.fallback.engine)
+        fallback_engine = engines.for_voice(job.fallback)
         try:
             return make_clip(
                 job.message, job.fallback, fallback_engine, cache, fallback_reason=reason

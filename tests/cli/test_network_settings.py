@@ -43,13 +43,13 @@ def test_defaults(captured: list[RenderSettings]) -> None:
     result = render()
     assert result.exit_code == 1  # type: ignore[attr-defined]
     (settings,) = captured
-    assert settings.concurrency == 2 and settings.gtts.requests_per_minute == 120
+    assert settings.concurrency == 2 and settings.engines.network.requests_per_minute == 120
 
 
 def test_options(captured: list[RenderSettings]) -> None:
     render("--concurrency", "6", "--requests-per-minute", "30")
     (settings,) = captured
-    assert settings.concurrency == 6 and settings.gtts.requests_per_minute == 30
+    assert settings.concurrency == 6 and settings.engines.network.requests_per_minute == 30
 
 
 def test_environment_for_the_batch_job_and_options_win(captured: list[RenderSettings]) -> None:
@@ -57,8 +57,8 @@ def test_environment_for_the_batch_job_and_options_win(captured: list[RenderSett
     render(env=env)
     render("--requests-per-minute", "60", env=env)
     first, second = captured
-    assert (first.concurrency, first.gtts.requests_per_minute) == (4, 0)
-    assert (second.concurrency, second.gtts.requests_per_minute) == (4, 60)
+    assert (first.concurrency, first.engines.network.requests_per_minute) == (4, 0)
+    assert (second.concurrency, second.engines.network.requests_per_minute) == (4, 60)
 
 
 @pytest.mark.parametrize(
@@ -83,10 +83,10 @@ def test_workers_asking_for_an_engine_at_once_share_one() -> None:
     """One engine per run: its rate cap and give-up state are for every worker."""
     import threading
 
-    from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
+    from audio_pipeline.speech.engines.registry import EngineSet
 
     for _ in range(20):
-        engines = EngineSet(GttsSettings())
+        engines = EngineSet()
         got: list[object] = []
         start = threading.Barrier(8)
 
@@ -122,5 +122,5 @@ def test_the_batch_command_reads_the_same_options_and_environment(
     runner.invoke(app, ["batch", "--week", "2026-W47"], env=env)
     runner.invoke(app, ["batch", "--week", "2026-W47", "--requests-per-minute", "0"], env=env)
     first, second = seen
-    assert (first.concurrency, first.gtts.requests_per_minute) == (3, 45)
-    assert (second.concurrency, second.gtts.requests_per_minute) == (3, 0)
+    assert (first.concurrency, first.engines.network.requests_per_minute) == (3, 45)
+    assert (second.concurrency, second.engines.network.requests_per_minute) == (3, 0)

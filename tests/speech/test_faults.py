@@ -16,14 +16,15 @@ from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
+from audio_pipeline.speech.engines.base import EngineSettings, NetworkSettings
+from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
 from tests.conftest import make_project
 from tests.episodes import add_messages, write_episode
 from tests.faultserver import ALL_FAULTS, FaultSchedule, FaultServer
 
 # Timeouts scaled down from the defaults (5/20/45 s) so a hung connection costs a second.
-NET = GttsSettings(
+NET = NetworkSettings(
     connect_timeout_s=1.0,
     read_timeout_s=1.0,
     attempt_timeout_s=2.5,
@@ -31,6 +32,10 @@ NET = GttsSettings(
     backoff_max_s=0.2,
     requests_per_minute=0,
 )
+
+
+def engine_set(network: NetworkSettings = NET) -> EngineSet:
+    return EngineSet(EngineSettings(network))
 
 
 @pytest.fixture
@@ -90,7 +95,7 @@ def test_thirty_percent_faults_give_every_clip_a_fault_free_run_gives(
     clean_server = serve(FaultSchedule(0.0))  # type: ignore[operator]
     reference = synthesize_all(
         jobs_for(clean_project, clean_project.episodes_dir / "faults.yaml"),
-        EngineSet(NET),
+        engine_set(),
         ClipCache(clean_project.cache_dir),
         strict=True,
         concurrency=3,
@@ -102,7 +107,7 @@ def test_thirty_percent_faults_give_every_clip_a_fault_free_run_gives(
     report = render_episode(
         faulty_project,
         faulty_project.episodes_dir / "faults.yaml",
-        RenderSettings(strict=True, concurrency=3, gtts=NET),
+        RenderSettings(strict=True, concurrency=3, engines=EngineSettings(NET)),
     )
 
     faults = server.faults()
@@ -133,7 +138,7 @@ def test_each_fault_alone_is_retried_to_the_right_clip(
     ids = add_messages(project, 1, sentences_each=0)
     episode = write_episode(project, "one", ids, voice="ko-google")
     server = serve(FaultSchedule(0.0, first=[fault]), hang_s=5.0)  # type: ignore[operator]
-    engines = EngineSet(NET)
+    engines = engine_set()
     started = time.monotonic()
     (clip,) = synthesize_all(
         jobs_for(project, episode), engines, ClipCache(project.cache_dir), strict=True
@@ -146,7 +151,7 @@ def test_each_fault_alone_is_retried_to_the_right_clip(
     # the same clip a clean service gives
     clean = ClipCache(project.root / "clean-cache")
     serve(FaultSchedule(0.0))  # type: ignore[operator]
-    (again,) = synthesize_all(jobs_for(project, episode), EngineSet(NET), clean, strict=True)
+    (again,) = synthesize_all(jobs_for(project, episode), engine_set(), clean, strict=True)
     assert again.cache_key == clip.cache_key
     assert digest(again.path) == digest(clip.path)
 
@@ -160,7 +165,7 @@ def test_retry_after_pauses_every_worker(serve: object, project: Project) -> Non
     )
     clips = synthesize_all(
         jobs_for(project, episode),
-        EngineSet(NET),
+        engine_set(),
         ClipCache(project.cache_dir),
         strict=True,
         concurrency=3,
@@ -181,11 +186,11 @@ def test_rate_cap_holds_across_concurrent_workers(serve: object, project: Projec
     episode = write_episode(project, "cap", ids, voice="ko-google")
     server = serve(FaultSchedule(0.0))  # type: ignore[operator]
     rpm = 240.0
-    settings = GttsSettings(**{**NET.__dict__, "requests_per_minute": rpm})
+    settings = NetworkSettings(**{**NET.__dict__, "requests_per_minute": rpm})
     started = time.monotonic()
     synthesize_all(
         jobs_for(project, episode),
-        EngineSet(settings),
+        engine_set(settings),
         ClipCache(project.cache_dir),
         strict=True,
         concurrency=4,
@@ -207,13 +212,13 @@ def test_total_failure_ends_in_bounded_time_with_a_clear_message(
 ) -> None:
     project = fresh_copy(twenty[0], tmp_path / "down")
     serve(FaultSchedule(1.0), hang_s=5.0)  # type: ignore[operator]
-    settings = GttsSettings(**{**NET.__dict__, "give_up_after_s": 4.0})
+    settings = NetworkSettings(**{**NET.__dict__, "give_up_after_s": 4.0})
     started = time.monotonic()
     with pytest.raises(RenderError) as failure:
         render_episode(
             project,
             project.episodes_dir / "faults.yaml",
-            RenderSettings(strict=True, concurrency=3, gtts=settings),
+            RenderSettings(strict=True, concurrency=3, engines=EngineSettings(settings)),
         )
     elapsed = time.monotonic() - started
     message = str(failure.value)
@@ -230,10 +235,12 @@ def test_total_failure_falls_back_loudly_where_allowed(serve: object, project: P
     ids = add_messages(project, 3, sentences_each=0)
     episode = write_episode(project, "down", ids, voice="ko-google", fallback_voice="ko-offline")
     server = serve(FaultSchedule(1.0, faults=["hang", "500", "trickle"]))  # type: ignore[operator]
-    settings = GttsSettings(**{**NET.__dict__, "give_up_after_s": 3.0})
+    settings = NetworkSettings(**{**NET.__dict__, "give_up_after_s": 3.0})
     started = time.monotonic()
     clips = synthesize_all(
-        jobs_for(project, episode), EngineSet(settings), ClipCache(project.cache_dir)
+        jobs_for(project, episode),
+        engine_set(settings),
+        ClipCache(project.cache_dir),
     )
     elapsed = time.monotonic() - started
     assert [(c.engine, c.fallback) for c in clips] == [("espeak", True)] * 3
@@ -247,7 +254,7 @@ def test_offline_is_detected_after_three_refusals(serve: object, project: Projec
     ids = add_messages(project, 4, sentences_each=0)
     episode = write_episode(project, "offline", ids, voice="ko-google")
     server = serve(FaultSchedule(1.0, faults=["refuse"]))  # type: ignore[operator]
-    clips = synthesize_all(jobs_for(project, episode), EngineSet(NET), ClipCache(project.cache_dir))
+    clips = synthesize_all(jobs_for(project, episode), engine_set(), ClipCache(project.cache_dir))
     assert all(c.fallback and "unreachable" in (c.fallback_reason or "") for c in clips)
     assert len(server.records) == 3
 
@@ -264,7 +271,10 @@ def test_read_side_failures_do_not_mark_a_working_service_unreachable(
         FaultSchedule(0.0, first=["hang", "drop_mid_body", "hang_mid_body", "drop_chunked"])
     )
     clips = synthesize_all(
-        jobs_for(project, episode), EngineSet(NET), ClipCache(project.cache_dir), strict=True
+        jobs_for(project, episode),
+        engine_set(),
+        ClipCache(project.cache_dir),
+        strict=True,
     )
     assert [c.engine for c in clips] == ["gtts", "gtts"]
     assert len(server.records) == 6

@@ -10,7 +10,8 @@ import requests
 import responses
 
 from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
-from audio_pipeline.speech.engines.gtts_engine import GttsEngine, GttsSettings, retry_after_seconds
+from audio_pipeline.speech.engines.base import EngineSettings, NetworkSettings
+from audio_pipeline.speech.engines.gtts_engine import GttsEngine, retry_after_seconds
 from audio_pipeline.speech.engines.ratelimit import RateLimiter
 from tests.conftest import SR, batchexecute_body, sent_text
 
@@ -29,7 +30,7 @@ def engine(sleeps: Sleeps, **settings: object) -> GttsEngine:
         "requests_per_minute": 0,
     }
     base.update(settings)
-    return GttsEngine(GttsSettings(**base), sleep=sleeps)  # type: ignore[arg-type]
+    return GttsEngine(EngineSettings(NetworkSettings(**base)), sleep=sleeps)  # type: ignore[arg-type]
 
 
 @responses.activate
@@ -179,8 +180,10 @@ def test_failing_for_longer_than_the_budget_gives_up_for_the_run() -> None:
         now[0] += seconds
 
     eng = GttsEngine(
-        GttsSettings(
-            max_attempts=50, give_up_after_s=30.0, backoff_base_s=1.0, requests_per_minute=0
+        EngineSettings(
+            NetworkSettings(
+                max_attempts=50, give_up_after_s=30.0, backoff_base_s=1.0, requests_per_minute=0
+            )
         ),
         sleep=sleep,
         clock=lambda: now[0],

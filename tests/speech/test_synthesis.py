@@ -12,13 +12,13 @@ from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.base import EngineAudio
-from audio_pipeline.speech.engines.registry import EngineSet, GttsSettings
+from audio_pipeline.speech.engines.base import EngineAudio, EngineSettings, NetworkSettings
+from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, check_speech, synthesize_all, synthesize_clip
 from tests.conftest import SR, batchexecute_body, sent_text
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
-FAST = GttsSettings(backoff_base_s=0.0, backoff_max_s=0.0, requests_per_minute=0)
+FAST = EngineSettings(NetworkSettings(backoff_base_s=0.0, backoff_max_s=0.0, requests_per_minute=0))
 
 
 def job(project: Project, message_id: str, voice: str, fallback: str | None) -> ClipJob:

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+
+from audio_pipeline.core import defaults
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """The rules every network engine keeps with its service for one run."""
+
+    connect_timeout_s: float = defaults.TTS_CONNECT_TIMEOUT_S
+    read_timeout_s: float = defaults.TTS_READ_TIMEOUT_S
+    attempt_timeout_s: float = defaults.TTS_ATTEMPT_TIMEOUT_S
+    max_attempts: int = defaults.TTS_MAX_ATTEMPTS
+    backoff_base_s: float = defaults.TTS_BACKOFF_BASE_S
+    backoff_max_s: float = defaults.TTS_BACKOFF_MAX_S
+    retry_after_max_s: float = defaults.TTS_RETRY_AFTER_MAX_S
+    unavailable_after: int = defaults.TTS_UNAVAILABLE_AFTER
+    failed_sentences_limit: int = defaults.TTS_FAILED_SENTENCES_LIMIT
+    give_up_after_s: float = defaults.TTS_GIVE_UP_AFTER_S
+    requests_per_minute: float = defaults.TTS_REQUESTS_PER_MINUTE
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What every engine is built from, for one run (the registry builds them all alike)."""
+
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
 
 @dataclass(frozen=True)
@@ -64,7 +90,8 @@ class Engine(ABC):
     max_chars: ClassVar[int]  # longest text sent in one synthesis call
     options: ClassVar[tuple[Option, ...]]
 
-    def __init__(self) -> None:
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
         self.unavailable_reason: str | None = None
 
     @abstractmethod

@@ -274,3 +274,6 @@ class EspeakEngine(Engine):
         if samples.size == 0:
             raise SynthesisError(f"espeak-ng produced no audio for: {text[:40]}")
         return EngineAudio(samples, rate, requests=1)
+
+
+ENGINE = EspeakEngine

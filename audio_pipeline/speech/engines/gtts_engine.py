@@ -39,7 +39,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,23 +47,14 @@ import requests
 from audio_pipeline.audio import ffmpeg
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import AudioDecodeError, EngineUnavailable, SynthesisError
-from audio_pipeline.speech.engines.base import AudioCheck, Engine, EngineAudio, Option
+from audio_pipeline.speech.engines.base import (
+    AudioCheck,
+    Engine,
+    EngineAudio,
+    EngineSettings,
+    Option,
+)
 from audio_pipeline.speech.engines.ratelimit import RateLimiter
-
-
-@dataclass(frozen=True)
-class GttsSettings:
-    connect_timeout_s: float = defaults.GTTS_CONNECT_TIMEOUT_S
-    read_timeout_s: float = defaults.GTTS_READ_TIMEOUT_S
-    attempt_timeout_s: float = defaults.GTTS_ATTEMPT_TIMEOUT_S
-    max_attempts: int = defaults.GTTS_MAX_ATTEMPTS
-    backoff_base_s: float = defaults.GTTS_BACKOFF_BASE_S
-    backoff_max_s: float = defaults.GTTS_BACKOFF_MAX_S
-    retry_after_max_s: float = defaults.GTTS_RETRY_AFTER_MAX_S
-    unavailable_after: int = defaults.GTTS_UNAVAILABLE_AFTER
-    failed_sentences_limit: int = defaults.GTTS_FAILED_SENTENCES_LIMIT
-    give_up_after_s: float = defaults.GTTS_GIVE_UP_AFTER_S
-    requests_per_minute: float = defaults.GTTS_REQUESTS_PER_MINUTE
 
 
 class _Retryable(Exception):
@@ -218,14 +208,14 @@ class GttsEngine(Engine):
 
     def __init__(
         self,
-        settings: GttsSettings | None = None,
+        settings: EngineSettings | None = None,
         *,
         sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__()
-        self.settings = settings or GttsSettings()
+        super().__init__(settings)
+        self.net = self.settings.network
         self._given_up = threading.Event()
         # waits end early when the engine is given up, so idle workers notice at once
         self._sleep = self._given_up.wait if sleep is None else sleep
@@ -239,7 +229,7 @@ class GttsEngine(Engine):
         self._pause_until = 0.0  # Retry-After holds every worker, not just the one told
         self._in_flight: set[_Attempt] = set()
         self._local = threading.local()  # when this worker's current attempt began
-        self.limiter = RateLimiter(self.settings.requests_per_minute, sleep=self._limiter_sleep)
+        self.limiter = RateLimiter(self.net.requests_per_minute, sleep=self._limiter_sleep)
 
     def version(self) -> str:
         import gtts
@@ -268,7 +258,7 @@ class GttsEngine(Engine):
                 tld=opts["tld"],
                 slow=bool(opts["slow"]),
                 lang_check=False,  # the language list check would be a request of its own
-                timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
+                timeout=(self.net.connect_timeout_s, self.net.read_timeout_s),
             )
             tts.on_response = attempt.on_response
             tts.write_to_fp(buffer)
@@ -296,11 +286,9 @@ class GttsEngine(Engine):
             started = self._clock()
             self._local.started = started
             # while every request is failing, no attempt may run past the give-up budget
-            deadline = self.settings.attempt_timeout_s
+            deadline = self.net.attempt_timeout_s
             if self._failing_since is not None:
-                deadline = min(
-                    deadline, self._failing_since + self.settings.give_up_after_s - started
-                )
+                deadline = min(deadline, self._failing_since + self.net.give_up_after_s - started)
             if deadline > 0:
                 self._in_flight.add(attempt)
         if deadline <= 0:  # another worker's failures spent the budget: send nothing
@@ -355,9 +343,7 @@ class GttsEngine(Engine):
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
-        ceiling = min(
-            self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1)
-        )
+        ceiling = min(self.net.backoff_max_s, self.net.backoff_base_s * 2 ** (attempt - 1))
         return float(ceiling / 2 + self._rng.uniform(0, ceiling / 2))
 
     # --- run state shared by every worker ---------------------------------------------------
@@ -397,15 +383,15 @@ class GttsEngine(Engine):
             connection_failures = self._connection_failures
             if failure.wait_s is not None:
                 self._pause_until = max(self._pause_until, now + failure.wait_s)
-        if connection_failures >= self.settings.unavailable_after:
+        if connection_failures >= self.net.unavailable_after:
             raise self._give_up(
                 f"gTTS unreachable: {connection_failures} connection failures in a row ({failure})"
             ) from failure
-        if failure.wait_s is not None and failure.wait_s > self.settings.retry_after_max_s:
+        if failure.wait_s is not None and failure.wait_s > self.net.retry_after_max_s:
             raise self._give_up(
                 f"gTTS rate-limited: the service asks to wait {failure.wait_s:.0f} s"
             ) from failure
-        if failing_for + wait >= self.settings.give_up_after_s:  # waiting would overrun it
+        if failing_for + wait >= self.net.give_up_after_s:  # waiting would overrun it
             raise self._give_up(
                 f"gTTS failed every request for {failing_for:.0f} s (last: {failure})"
             ) from failure
@@ -416,7 +402,7 @@ class GttsEngine(Engine):
     ) -> EngineAudio:
         opts = self.resolved_options(options)
         last = "no attempt made"
-        for attempt in range(1, self.settings.max_attempts + 1):
+        for attempt in range(1, self.net.max_attempts + 1):
             self._raise_if_unavailable()
             try:
                 data = self._attempt(text, opts)
@@ -433,7 +419,7 @@ class GttsEngine(Engine):
                 return EngineAudio(samples, defaults.SAMPLE_RATE, requests=attempt)
             last = str(failure)
             wait = 0.0
-            if attempt < self.settings.max_attempts:
+            if attempt < self.net.max_attempts:
                 wait = max(failure.wait_s or 0.0, self._backoff(attempt))
             self._failed_now(failure, wait)
             if wait:
@@ -441,8 +427,8 @@ class GttsEngine(Engine):
         with self._lock:
             self._failed_sentences += 1
             failed = self._failed_sentences
-        reason = f"gTTS failed after {self.settings.max_attempts} attempts: {last}"
-        if failed >= self.settings.failed_sentences_limit:
+        reason = f"gTTS failed after {self.net.max_attempts} attempts: {last}"
+        if failed >= self.net.failed_sentences_limit:
             raise self._give_up(f"{reason} ({failed} sentences in a row)")
         raise SynthesisError(reason)
 
@@ -455,3 +441,6 @@ class GttsEngine(Engine):
         except SynthesisError as exc:
             return _Retryable(f"answer rejected: {exc}")
         return None
+
+
+ENGINE = GttsEngine
