@@ -12,16 +12,17 @@ import datetime as dt
 import re
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from audio_pipeline import __version__
-from audio_pipeline.app.render import RenderSettings, Reporter, render_episode
+from audio_pipeline.app.render import render_loaded
+from audio_pipeline.app.settings import RenderSettings, Reporter
 from audio_pipeline.core.errors import EXIT_RENDER_FAILED, InputError, PipelineError, Problem
 from audio_pipeline.core.models import RunReport
 from audio_pipeline.core.project import Project
+from audio_pipeline.inputs.audiofiles import AudioStore
 from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
 from audio_pipeline.inputs.fields import FieldReader
 from audio_pipeline.inputs.yamlio import load_yaml_mapping
@@ -85,9 +86,9 @@ class EpisodeResult:
             "elapsed_s": round(self.elapsed_s, 2),
         }
         r = self.report
-        if r is not None and r.programme is not None:
+        if r is not None:
             data.update(
-                output_dir=project.show(r.output_dir) if r.output_dir else None,
+                output_dir=project.show(r.output_dir),
                 duration_s=round(r.programme.duration_s, 3),
                 messages=r.messages,
                 clips={
@@ -96,9 +97,7 @@ class EpisodeResult:
                     "synthesized": r.clips_synthesized,
                 },
                 fallbacks=len(r.fallbacks),
-                integrated_lufs=round(r.programme_loudness.integrated_lufs, 2)
-                if r.programme_loudness
-                else None,
+                integrated_lufs=round(r.programme_loudness.integrated_lufs, 2),
                 selection=r.selection,
                 ledger_render_id=r.ledger_render_id,
             )
@@ -205,10 +204,13 @@ def run_batch(
     force: bool = False,
     settings: RenderSettings | None = None,
     reporter: BatchReporter | None = None,
-    render: Callable[..., RunReport] = render_episode,
     debug: bool = False,
 ) -> BatchReport:
-    """Render (or skip) every episode of `week`; never raises for one episode's failure."""
+    """Render (or skip) every episode of `week`; never raises for one episode's failure.
+
+    Every episode of the week is validated before any is rendered (ffmpeg-normalize checks a
+    whole batch first too), so one run shows every problem; each episode is then rendered
+    from what was validated, a bumper shared by several episodes decoded once."""
     settings = settings or RenderSettings()
     batch = BatchReport(week=week, forced=force, started_at=now_utc())
     entries = episodes_of_week(project, week)
@@ -217,45 +219,78 @@ def run_batch(
             f"no episode in {project.show(project.episodes_dir)}/ is dated in week {week}; "
             "nothing was rendered"
         )
-    total = len(entries)
-    for number, entry in enumerate(entries, start=1):
+    store = AudioStore()
+    loaded: list[tuple[EpisodeResult, EpisodeInputs | None]] = []
+    for entry in entries:
         if isinstance(entry, EpisodeResult):
-            batch.episodes.append(entry)
-            if reporter is not None:
-                reporter.episode_finished(entry)
+            loaded.append((entry, None))
             continue
         path, _, claimed = entry
         # the id the file claims, so even an invalid episode is reported under its name
         result = EpisodeResult(file=project.show(path), episode_id=claimed)
-        started = time.monotonic()
-        if reporter is not None:
-            reporter.episode_started(claimed or path.stem, number, total)
-        try:
-            inputs = load_episode(path, project)
-            result.episode_id = inputs.episode.id
-            reason = "--force" if force else why_render(inputs)
-            if reason is None:
-                result.status = "skipped"
-                result.reason = "up to date: inputs unchanged since the last render"
-            else:
-                result.reason = reason
-                result.report = render(project, path, settings, reporter)
-                result.status = "rendered"
-        except InputError as exc:
-            result.status = "failed"
-            result.error = f"invalid input ({len(exc.problems)} problem(s)); nothing was written"
-            result.problems = [str(p) for p in exc.problems]
-        except PipelineError as exc:
-            result.status = "failed"
-            result.error = str(exc)
-        except Exception as exc:  # one episode's bug must not stop the others
-            if debug:
-                traceback.print_exc()
-            result.status = "failed"
-            result.error = f"internal error: {type(exc).__name__}: {exc}"
-        result.elapsed_s = time.monotonic() - started
+        inputs = _validated(result, path, project, store, debug)
+        loaded.append((result, inputs))
+    total = len(loaded)
+    for number, (result, inputs) in enumerate(loaded, start=1):
+        if inputs is not None:
+            if reporter is not None:
+                reporter.episode_started(result.episode_id or result.file, number, total)
+            _render_one(result, inputs, force, settings, reporter, debug)
         batch.episodes.append(result)
         if reporter is not None:
             reporter.episode_finished(result)
     batch.finished_at = now_utc()
     return batch
+
+
+def _validated(
+    result: EpisodeResult, path: Path, project: Project, store: AudioStore, debug: bool
+) -> EpisodeInputs | None:
+    """The episode's validated inputs, or None with the result marked failed."""
+    started = time.monotonic()
+    try:
+        inputs = load_episode(path, project, store)
+    except Exception as exc:
+        _failed(result, exc, debug)
+        result.elapsed_s = time.monotonic() - started
+        return None
+    result.episode_id = inputs.episode.id
+    return inputs
+
+
+def _render_one(
+    result: EpisodeResult,
+    inputs: EpisodeInputs,
+    force: bool,
+    settings: RenderSettings,
+    reporter: BatchReporter | None,
+    debug: bool,
+) -> None:
+    started = time.monotonic()
+    try:
+        reason = "--force" if force else why_render(inputs)
+        if reason is None:
+            result.status = "skipped"
+            result.reason = "up to date: inputs unchanged since the last render"
+        else:
+            result.reason = reason
+            result.report = render_loaded(inputs, settings, reporter)
+            result.status = "rendered"
+    except Exception as exc:
+        _failed(result, exc, debug)
+    result.elapsed_s = time.monotonic() - started
+
+
+def _failed(result: EpisodeResult, exc: Exception, debug: bool) -> None:
+    """One episode's failure, told as the CLI tells it (cli.errors' table has the wording
+    for a command; here each episode keeps its own, so one failure stops no other)."""
+    result.status = "failed"
+    if isinstance(exc, InputError):
+        result.error = f"invalid input ({len(exc.problems)} problem(s)); nothing was written"
+        result.problems = [str(p) for p in exc.problems]
+    elif isinstance(exc, PipelineError):
+        result.error = str(exc)
+    else:  # one episode's bug must not stop the others
+        if debug:
+            traceback.print_exception(exc)
+        result.error = f"internal error: {type(exc).__name__}: {exc}"

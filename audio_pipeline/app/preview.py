@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_pipeline.app.render import RenderSettings
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.audio import dsp, wavfile
 from audio_pipeline.audio.loudness import measure
 from audio_pipeline.core import defaults

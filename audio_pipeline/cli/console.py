@@ -184,7 +184,6 @@ def loudness_line(loudness: Loudness) -> str:
 
 def summary(out: Console, report: RunReport, show_path: str) -> None:
     programme = report.programme
-    assert programme is not None and report.programme_loudness is not None
     # the CLI's consoles print input text (titles, ids) as it is: markup is off there
     table = Table(title=f"{programme.episode_id}: {programme.title}", title_justify="left")
     for name, justify in (
@@ -259,7 +258,7 @@ def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) ->
     for r in results:
         report = r.report
         cells = ["", "", "", "", ""]
-        if report is not None and report.programme is not None:
+        if report is not None:
             cells = [
                 str(len(report.messages)),
                 fmt_duration(report.programme.duration_s),

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli.app import app
 from audio_pipeline.cli.console import (
     ConsoleReporter,

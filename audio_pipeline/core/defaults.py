@@ -25,6 +25,23 @@ SENTENCE_PAUSE_S = 0.45  # pause inserted between synthesized sentences
 PARAGRAPH_PAUSE_S = 0.9  # pause inserted between paragraphs
 PAUSE_RANGE = (0.0, 5.0)
 
+CROSSFADE_RANGE = (0.0, 3.0)  # bumpers and speech overlap by this much (0: a gap instead)
+MAX_TEMPO_LIMIT = 1.05  # the most a slot's tempo-up may speed the messages (pitch kept)
+
+# --- music bed (every number: the default, then the range a profile may set) ----------------
+BED_LEVEL_LU = -14.0  # bed loudness relative to the speech target, before ducking
+BED_LEVEL_RANGE = (-40.0, -6.0)
+BED_DUCK_DB = 12.0  # further attenuation while speech plays
+BED_DUCK_RANGE = (0.0, 40.0)
+BED_ATTACK_S = 0.4
+BED_ATTACK_RANGE = (0.0, 5.0)
+BED_RELEASE_S = 1.0
+BED_RELEASE_RANGE = (0.0, 10.0)
+BED_FADE_S = 2.0
+BED_FADE_RANGE = (0.0, 10.0)
+BED_LOOP_CROSSFADE_S = 1.0
+BED_LOOP_CROSSFADE_RANGE = (0.0, 5.0)
+
 # --- clip processing -------------------------------------------------------------------------
 TRIM_THRESHOLD_DB = -50.0  # silence trim threshold (dBFS, short-term RMS over 10 ms frames)
 TRIM_THRESHOLD_RANGE = (-90.0, -20.0)
@@ -72,6 +89,3 @@ METADATA_POLICY_FILE = "input/metadata_policy.yaml"  # a project's own metadata 
 WAV_BIT_DEPTH = 24
 MP3_BITRATE_K = 128
 STATION = "새벽빛 방송"  # the station line on the sample bumpers; episodes may override
-
-
-MAX_TEMPO_LIMIT = 1.05

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from audio_pipeline.core import defaults
 from audio_pipeline.core.codecs import CODECS, Codec
 from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
 from audio_pipeline.text.lexicon import Lexicon
@@ -60,9 +61,9 @@ class VoiceProfile:
     options: Mapping[str, Any]
     source: Path
     tempo: float = 1.0
-    trim_threshold_db: float = -50.0
-    sentence_pause_s: float = 0.45
-    paragraph_pause_s: float = 0.9
+    trim_threshold_db: float = defaults.TRIM_THRESHOLD_DB
+    sentence_pause_s: float = defaults.SENTENCE_PAUSE_S
+    paragraph_pause_s: float = defaults.PARAGRAPH_PAUSE_S
     fallback_voice: str | None = None
     description: str | None = None
     # voices/lexicon.yaml merged with voices/<name>.lexicon.yaml (issue 5)
@@ -103,11 +104,11 @@ class Episode:
     intro: Path
     outro: Path
     source: Path
-    gap_s: float = 1.5
+    gap_s: float = defaults.GAP_S
     fallback_voice: str | None = None
     sting: Path | None = None
-    target_lufs: float = -23.0
-    true_peak_dbtp: float = -1.0
+    target_lufs: float = defaults.TARGET_LUFS
+    true_peak_dbtp: float = defaults.TRUE_PEAK_DBTP
     station: str | None = None
     deliverables: tuple[str, ...] = ()  # delivery profile names; () = the implicit programme
     slot_s: float | None = None
@@ -212,8 +213,8 @@ class Deliverable:
     sample_rate: int
     loudness: Loudness | None = None
     profile: str = "programme"
-    target_lufs: float = -23.0
-    true_peak_ceiling_dbtp: float = -1.0
+    target_lufs: float = defaults.TARGET_LUFS
+    true_peak_ceiling_dbtp: float = defaults.TRUE_PEAK_DBTP
     # (cue index, loudness of that cue in this file), for every message cue
     cue_loudness: tuple[tuple[int, Loudness], ...] = ()
     description: str = ""
@@ -226,24 +227,57 @@ class Deliverable:
         return CODECS[self.format]
 
 
-@dataclass
+def fallback_note(clip: Clip) -> str:
+    """How a fallback is told, the same way in the console, the summary and the batch."""
+    return (
+        f"FALLBACK: message '{clip.message_id}' spoken by voice '{clip.voice}' "
+        f"({clip.engine}): {clip.fallback_reason}"
+    )
+
+
+@dataclass(frozen=True)
 class RunReport:
-    """What a render did; mutable while the run fills it in, rendered once at the end."""
+    """What a render did, assembled once from its stages' results when it has published."""
 
     episode_id: str
-    output_dir: Path | None = None
-    clips_total: int = 0
-    clips_cached: int = 0
-    clips_synthesized: int = 0
-    fallbacks: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    programme: Programme | None = None
-    programme_loudness: Loudness | None = None
-    deliverables: list[Deliverable] = field(default_factory=list)
-    elapsed_s: float = 0.0
-    messages: list[str] = field(default_factory=list)  # placed, in programme order
+    output_dir: Path
+    clips: tuple[Clip, ...]  # in programme order
+    programme: Programme
+    deliverables: tuple[Deliverable, ...]  # at their published paths; the first is primary
+    elapsed_s: float
+    tempo: float = 1.0  # the slot's tempo-up of every message (1.0: none)
     selection: dict[str, Any] | None = None  # what the queue gave a `select:` episode
     ledger_render_id: int | None = None
+
+    @property
+    def programme_loudness(self) -> Loudness:
+        loudness = self.deliverables[0].loudness
+        assert loudness is not None, "a published deliverable is always measured"
+        return loudness
+
+    @property
+    def messages(self) -> list[str]:
+        return [c.message_id for c in self.clips]
+
+    @property
+    def clips_total(self) -> int:
+        return len(self.clips)
+
+    @property
+    def clips_cached(self) -> int:
+        return sum(c.cached for c in self.clips)
+
+    @property
+    def clips_synthesized(self) -> int:
+        return self.clips_total - self.clips_cached
+
+    @property
+    def fallbacks(self) -> list[str]:
+        return [fallback_note(c) for c in self.clips if c.fallback]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"tempo-up {self.tempo:.3f}x to fit the slot"] if self.tempo != 1.0 else []
 
 
 UNDER = ("programme", "bumpers")
@@ -253,12 +287,12 @@ UNDER = ("programme", "bumpers")
 class BedSettings:
     file: Path
     under: str = "programme"  # programme | bumpers (only under intro and outro)
-    level_lu: float = -14.0  # bed loudness relative to the speech target, not ducked
-    duck_db: float = 12.0  # extra attenuation while speech plays
-    attack_s: float = 0.4
-    release_s: float = 1.0
-    fade_s: float = 2.0
-    loop_crossfade_s: float = 1.0
+    level_lu: float = defaults.BED_LEVEL_LU  # relative to the speech target, not ducked
+    duck_db: float = defaults.BED_DUCK_DB  # further attenuation while speech plays
+    attack_s: float = defaults.BED_ATTACK_S
+    release_s: float = defaults.BED_RELEASE_S
+    fade_s: float = defaults.BED_FADE_S
+    loop_crossfade_s: float = defaults.BED_LOOP_CROSSFADE_S
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from audio_pipeline.core import defaults
-from audio_pipeline.core.defaults import MAX_TEMPO_LIMIT
 from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import (
     UNDER,
@@ -23,7 +24,7 @@ from audio_pipeline.core.models import (
     VoiceProfile,
 )
 from audio_pipeline.core.project import Project
-from audio_pipeline.inputs.audiofiles import MAX_BED_S, check_audio_file
+from audio_pipeline.inputs.audiofiles import MAX_BED_S, AudioStore
 from audio_pipeline.inputs.fields import FieldReader, SubReader, parse_clock
 from audio_pipeline.inputs.lexicons import (
     GLOBAL_FILE,
@@ -79,6 +80,16 @@ SELECT_FIELDS = ("status", "order", "max_messages", "max_duration_s", "allow_rep
 RESERVED_EPISODE_IDS = ("preview", "review")
 
 
+@dataclass(frozen=True, eq=False)
+class EpisodeAudio:
+    """The episode's own audio, at the working rate, as validation decoded it."""
+
+    intro: np.ndarray
+    outro: np.ndarray
+    sting: np.ndarray | None
+    bed: np.ndarray | None  # the bed file as it is, before its level and loop are made
+
+
 @dataclass(frozen=True)
 class EpisodeInputs:
     """Everything one render needs, validated."""
@@ -88,10 +99,11 @@ class EpisodeInputs:
     messages: tuple[Message, ...]
     voice: VoiceProfile
     fallback_voice: VoiceProfile | None
+    audio: EpisodeAudio  # the bumpers and the bed, decoded once by validation
     voices: dict[str, VoiceProfile] = field(default_factory=dict)
     profiles: tuple[DeliveryProfile, ...] = ()  # in delivery order; () = implicit programme
-    # which fields may reach the files' metadata (issue 4): input/metadata_policy.yaml or
-    # the shipped default
+    # which fields may reach the files' metadata: input/metadata_policy.yaml or the shipped
+    # default
     policy: MetadataPolicy = field(default_factory=default_policy)
 
     # every message file of the project: the queue a `select:` episode chooses from
@@ -139,8 +151,8 @@ def _episode_fields(
             "true_peak_dbtp", *defaults.TRUE_PEAK_RANGE, defaults.TRUE_PEAK_DBTP
         ),
         "station": r.text("station", required=False, max_chars=100),
-        "crossfade_s": r.number("crossfade_s", 0.0, 3.0, 0.0),
-        "max_tempo": r.number("max_tempo", 1.0, MAX_TEMPO_LIMIT, 1.0),
+        "crossfade_s": r.number("crossfade_s", *defaults.CROSSFADE_RANGE, 0.0),
+        "max_tempo": r.number("max_tempo", 1.0, defaults.MAX_TEMPO_LIMIT, 1.0),
     }
     _slot_fields(r, values)
     if values["id"] in RESERVED_EPISODE_IDS:
@@ -174,7 +186,9 @@ def _slot_fields(r: FieldReader, values: dict[str, object]) -> None:
     values.update(slot_s=slot, margin_s=margin, fit=fit or "max")
 
 
-def _bed(r: FieldReader, project: Project) -> BedSettings | None:
+def _bed(
+    r: FieldReader, project: Project, store: AudioStore
+) -> tuple[BedSettings, np.ndarray] | None:
     data = r.mapping("bed")
     if not data:
         return None
@@ -183,28 +197,30 @@ def _bed(r: FieldReader, project: Project) -> BedSettings | None:
     b.reject_unknown(BED_FIELDS)
     file_value = b.text("file", max_chars=500)
     resolved: Path | None = None
+    samples: np.ndarray | None = None
     if file_value is not None:
         resolved, error = project.resolve_audio(file_value)
         if error is None and resolved is not None:
-            error = check_audio_file(resolved, file_value, max_seconds=MAX_BED_S)
+            decoded = store.load(resolved, file_value, max_seconds=MAX_BED_S)
+            error, samples = decoded.error, decoded.samples
         if error:
             b.problem("file", error)
     under = b.choice("under", UNDER, required=False) or "programme"
     numbers = {
-        "level_lu": (-40.0, -6.0, -14.0),
-        "duck_db": (0.0, 40.0, 12.0),
-        "attack_s": (0.0, 5.0, 0.4),
-        "release_s": (0.0, 10.0, 1.0),
-        "fade_s": (0.0, 10.0, 2.0),
-        "loop_crossfade_s": (0.0, 5.0, 1.0),
+        "level_lu": (*defaults.BED_LEVEL_RANGE, defaults.BED_LEVEL_LU),
+        "duck_db": (*defaults.BED_DUCK_RANGE, defaults.BED_DUCK_DB),
+        "attack_s": (*defaults.BED_ATTACK_RANGE, defaults.BED_ATTACK_S),
+        "release_s": (*defaults.BED_RELEASE_RANGE, defaults.BED_RELEASE_S),
+        "fade_s": (*defaults.BED_FADE_RANGE, defaults.BED_FADE_S),
+        "loop_crossfade_s": (*defaults.BED_LOOP_CROSSFADE_RANGE, defaults.BED_LOOP_CROSSFADE_S),
     }
     got: dict[str, float] = {}
     for key, (lo, hi, default) in numbers.items():
         value = b.number(key, lo, hi, default)
         got[key] = default if value is None else value
-    if len(r.problems) > before or resolved is None:
+    if len(r.problems) > before or resolved is None or samples is None:
         return None
-    return BedSettings(file=resolved, under=under, **got)
+    return BedSettings(file=resolved, under=under, **got), samples
 
 
 def _deliverables(
@@ -278,8 +294,12 @@ def _select_rule(r: FieldReader) -> SelectRule | None:
     )
 
 
-def load_episode(path: Path, project: Project) -> EpisodeInputs:
-    """Validate an episode and everything it touches. Raises InputError with every problem."""
+def load_episode(path: Path, project: Project, store: AudioStore | None = None) -> EpisodeInputs:
+    """Validate an episode and everything it touches. Raises InputError with every problem.
+
+    The audio files it names are decoded here, once (through `store`, shared by a run that
+    loads several episodes), and handed forward in `EpisodeInputs.audio`."""
+    store = store if store is not None else AudioStore()
     problems: list[Problem] = []
     parsed = _episode_fields(path, project, problems)
     index = load_messages(project)
@@ -345,10 +365,11 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         fallback = None
 
     profiles = _deliverables(r, project, values["id"])  # type: ignore[arg-type]
-    bed = _bed(r, project)
+    bed = _bed(r, project, store)
 
     # bumpers and sting: inside the allowed folders, decodable, not silent
     audio: dict[str, Path | None] = {}
+    decoded: dict[str, np.ndarray] = {}
     for key in ("intro", "outro", "sting"):
         value = values[key]
         if value is None:
@@ -356,7 +377,10 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
             continue
         resolved, error = project.resolve_audio(str(value))
         if error is None and resolved is not None:
-            error = check_audio_file(resolved, str(value))
+            found = store.load(resolved, str(value))
+            error = found.error
+            if found.samples is not None:
+                decoded[key] = found.samples
         if error:
             r.problem(key, error)
         audio[key] = resolved
@@ -389,11 +413,22 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
         fit=str(values["fit"]),
         max_tempo=float(values["max_tempo"]),  # type: ignore[arg-type]
         crossfade_s=float(values["crossfade_s"]),  # type: ignore[arg-type]
-        bed=bed,
+        bed=bed[0] if bed else None,
         select=values["select"],  # type: ignore[arg-type]
     )
     return EpisodeInputs(
-        project, episode, tuple(chosen), voice, fallback, voices, profiles, policy, index
+        project,
+        episode,
+        tuple(chosen),
+        voice,
+        fallback,
+        EpisodeAudio(
+            decoded["intro"], decoded["outro"], decoded.get("sting"), bed[1] if bed else None
+        ),
+        voices,
+        profiles,
+        policy,
+        index,
     )
 
 
@@ -405,9 +440,10 @@ def validate_project(project: Project) -> list[Problem]:
     problems += load_policy(project)[1]
     seen = {(p.file, p.field, p.message) for p in problems}
     episodes = sorted(project.episodes_dir.glob("*.yaml")) if project.episodes_dir.is_dir() else []
+    store = AudioStore()  # a bumper several episodes share is decoded once
     for path in episodes:
         try:
-            load_episode(path, project)
+            load_episode(path, project, store)
         except InputError as exc:
             for p in exc.problems:
                 if (p.file, p.field, p.message) not in seen:

@@ -27,7 +27,6 @@ from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.inputs.lexicons import GLOBAL_FILE, voice_lexicon_path
 from audio_pipeline.inputs.profiles import profiles_dir
-from audio_pipeline.publish.ledger import DeliveredFile
 from audio_pipeline.speech.engines.registry import EngineSet
 
 MANIFEST = "manifest.json"
@@ -40,6 +39,14 @@ FORMATS = {
     ".txt": "labels",
     ".html": "html",
 }
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    file: str  # relative to the episode folder, e.g. "2026-w47.mp3", "clips/not-alone.wav"
+    format: str
+    bytes: int
+    sha256: str
 
 
 @dataclass(frozen=True)

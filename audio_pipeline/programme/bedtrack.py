@@ -3,7 +3,9 @@ programme and ducked under speech."""
 
 from __future__ import annotations
 
-from audio_pipeline.audio import dsp, ffmpeg
+import numpy as np
+
+from audio_pipeline.audio import dsp
 from audio_pipeline.audio.bed import make_loop
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
@@ -19,10 +21,10 @@ SR = defaults.SAMPLE_RATE
 
 
 def build_bed(
-    settings: BedSettings, programme: Programme, episode: Episode, label: str
+    settings: BedSettings, raw: np.ndarray, programme: Programme, episode: Episode, label: str
 ) -> BedTrack:
-    """Stage: the bed normalized under the speech reference, looped, placed and ducked."""
-    raw = ffmpeg.decode(settings.file, label=label, sample_rate=SR)
+    """Stage: the bed (`raw`, as validation decoded it) normalized under the speech
+    reference, looped, placed and ducked."""
     try:
         level = dsp.normalize(
             raw, SR, episode.target_lufs + settings.level_lu, episode.true_peak_dbtp

@@ -4,9 +4,8 @@ render's staging folder as a Segment."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from audio_pipeline.core.models import (
     Segment,
     SegmentKind,
 )
-from audio_pipeline.programme.assemble import programme_length
+from audio_pipeline.inputs.episodes import EpisodeAudio
 from audio_pipeline.speech.synthesis import load_clip, text_sha256
 
 SR = defaults.SAMPLE_RATE
@@ -53,26 +52,6 @@ def _normalized_segment(
         loudness=loudness,
         **meta,  # type: ignore[arg-type]
     )
-
-
-@dataclass(frozen=True)
-class Pieces:
-    """The decoded bumpers (their lengths are known before anything is normalized)."""
-
-    intro: np.ndarray
-    outro: np.ndarray
-    sting: np.ndarray | None
-
-    def length(self, episode: Episode, messages: Sequence[int]) -> int:
-        """Samples of a programme of these message lengths: for fitting a queue."""
-        return programme_length(
-            len(self.intro),
-            len(self.outro),
-            messages,
-            gap_s=episode.gap_s,
-            sting=len(self.sting) if self.sting is not None else None,
-            crossfade_s=episode.crossfade_s,
-        )
 
 
 class SegmentMaker:
@@ -127,7 +106,7 @@ class SegmentMaker:
         return self.pool.submit(self._message, clip, tempo)
 
     def segments(
-        self, clips: list[Clip], pieces: Pieces, tempo: float = 1.0
+        self, clips: list[Clip], pieces: EpisodeAudio, tempo: float = 1.0
     ) -> tuple[Segment, list[Segment], Segment, Segment | None]:
         """Intro, the messages in order, outro, sting: normalized."""
         intro = self.pool.submit(self._bumper, pieces.intro, SegmentKind.INTRO)

@@ -10,10 +10,12 @@ before one has to be dropped; if even that is not enough the render fails with a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from audio_pipeline.core.models import SegmentKind
+from audio_pipeline.core import defaults
+from audio_pipeline.core.models import Episode, SegmentKind
 
 TEMPO_SAFETY = 1.002  # atempo rounds lengths; aim a hair faster than the bare minimum
 
@@ -119,90 +121,124 @@ class SlotOverrun(Exception):
         super().__init__("\n".join(lines))
 
 
-def _length(
-    intro: Piece,
-    messages: list[Piece],
-    outro: Piece,
-    sting: Piece | None,
-    tempo: float,
-    **spacing: int,
-) -> int:
-    scaled = [Piece(m.kind, math.ceil(m.length / tempo), m.name) for m in messages]
-    return layout(programme_order(intro, scaled, outro, sting), **spacing).length
+@dataclass(frozen=True)
+class Slot:
+    """The programme's frame, in samples at the working rate, computed once per render: the
+    spacing between pieces, the bumpers (known before any message is made) and the slot the
+    programme must fit. Layout, slot planning, queue fitting and assembly all ask it, so the
+    arithmetic of a programme's length lives in one place."""
 
+    gap: int
+    sting_pad: int
+    crossfade: int
+    intro: int
+    outro: int
+    sting: int | None
+    target: int | None  # slot minus margin; None: no slot
+    exact: bool  # fit: exact (fill the programme to the target)
+    max_tempo: float
+    sample_rate: int = defaults.SAMPLE_RATE
 
-def plan_slot(
-    intro: Piece,
-    messages: list[Piece],
-    outro: Piece,
-    sting: Piece | None,
-    *,
-    target: int,
-    max_tempo: float,
-    sample_rate: int,
-    gap: int,
-    sting_pad: int,
-    crossfade: int = 0,
-) -> SlotPlan:
-    """The tempo that makes the programme fit `target`, or SlotOverrun with a report."""
-    spacing = {"gap": gap, "sting_pad": sting_pad, "crossfade": crossfade}
-    natural = _length(intro, messages, outro, sting, 1.0, **spacing)
-    if natural <= target:
-        return SlotPlan(target, 1.0, natural)
-    if max_tempo > 1.0 and _length(intro, messages, outro, sting, max_tempo, **spacing) <= target:
-        lo, hi = 1.0, max_tempo
-        for _ in range(40):  # bisection: the smallest tempo-up that fits
-            mid = (lo + hi) / 2
-            if _length(intro, messages, outro, sting, mid, **spacing) <= target:
-                hi = mid
-            else:
-                lo = mid
-        tempo = min(max_tempo, hi * TEMPO_SAFETY)
-        return SlotPlan(target, tempo, _length(intro, messages, outro, sting, tempo, **spacing))
-    raise SlotOverrun(
-        overrun_report(
-            intro, messages, outro, sting, natural, target, max_tempo, sample_rate, spacing
+    @classmethod
+    def of(
+        cls,
+        episode: Episode,
+        intro: int,
+        outro: int,
+        sting: int | None,
+        sample_rate: int = defaults.SAMPLE_RATE,
+    ) -> Slot:
+        target = episode.target_length_s
+        return cls(
+            gap=round(episode.gap_s * sample_rate),
+            sting_pad=round(defaults.STING_PAD_S * sample_rate),
+            crossfade=round(episode.crossfade_s * sample_rate),
+            intro=intro,
+            outro=outro,
+            sting=sting,
+            target=None if target is None else round(target * sample_rate),
+            exact=target is not None and episode.fit == "exact",
+            max_tempo=episode.max_tempo,
+            sample_rate=sample_rate,
         )
-    )
 
-
-def overrun_report(
-    intro: Piece,
-    messages: list[Piece],
-    outro: Piece,
-    sting: Piece | None,
-    natural: int,
-    target: int,
-    max_tempo: float,
-    sample_rate: int,
-    spacing: dict[str, int],
-) -> list[str]:
-    def secs(samples: int) -> str:
-        return clock(samples / sample_rate)
-
-    def fits(subset: list[Piece]) -> bool:
-        return _length(intro, subset, outro, sting, max_tempo, **spacing) <= target
-
-    lines = [
-        f"programme overruns its slot by {secs(natural - target)}: "
-        f"{secs(natural)} for a target of {secs(target)}"
-    ]
-    if max_tempo > 1.0:
-        fastest = _length(intro, messages, outro, sting, max_tempo, **spacing)
-        lines.append(
-            f"tempo-up to {max_tempo:.2f}x (max_tempo) saves {secs(natural - fastest)}, not enough"
+    def order(self, messages: list[Piece]) -> list[Piece]:
+        """The running order of the programme with these messages, bumpers included."""
+        return programme_order(
+            Piece(SegmentKind.INTRO, self.intro, "intro"),
+            messages,
+            Piece(SegmentKind.OUTRO, self.outro, "outro"),
+            Piece(SegmentKind.STING, self.sting, "sting") if self.sting is not None else None,
         )
-    prefix = 0
-    while prefix < len(messages) and fits(messages[: prefix + 1]):
-        prefix += 1
-    kept = ", ".join(m.name for m in messages[:prefix]) or "none"
-    lines.append(f"messages that fit, in order: {kept}")
-    rest = messages[prefix:]
-    if rest:
-        lines.append("drop to fit: " + ", ".join(f"{m.name} ({secs(m.length)})" for m in rest))
-    singles = [m for i, m in enumerate(messages) if fits(messages[:i] + messages[i + 1 :])]
-    if singles:
-        lines.append(
-            "or drop any one of: " + ", ".join(f"{m.name} ({secs(m.length)})" for m in singles)
-        )
-    return lines
+
+    def layout(self, order: list[Piece]) -> Layout:
+        """Where every piece goes; with fit: exact, filled before the outro to the target."""
+        spacing = {"gap": self.gap, "sting_pad": self.sting_pad, "crossfade": self.crossfade}
+        natural = layout(order, **spacing)
+        if not self.exact or self.target is None:
+            return natural
+        if natural.length > self.target:
+            raise SlotOverrun(
+                [f"programme is {natural.length} samples, longer than its target {self.target}"]
+            )
+        filler = self.target - natural.length
+        return layout(order, **spacing, filler_before_outro=filler) if filler else natural
+
+    def length(self, messages: Sequence[int], tempo: float = 1.0) -> int:
+        """Samples of a programme with messages of these lengths (before any filler)."""
+        pieces = [Piece(SegmentKind.MESSAGE, math.ceil(n / tempo)) for n in messages]
+        spacing = {"gap": self.gap, "sting_pad": self.sting_pad, "crossfade": self.crossfade}
+        return layout(self.order(pieces), **spacing).length
+
+    def plan(self, messages: list[Piece]) -> SlotPlan:
+        """The tempo that makes the programme fit its target, or SlotOverrun with a report."""
+        lengths = [m.length for m in messages]
+        natural = self.length(lengths)
+        if self.target is None or natural <= self.target:
+            return SlotPlan(self.target or natural, 1.0, natural)
+        target = self.target
+        if self.max_tempo > 1.0 and self.length(lengths, self.max_tempo) <= target:
+            lo, hi = 1.0, self.max_tempo
+            for _ in range(40):  # bisection: the smallest tempo-up that fits
+                mid = (lo + hi) / 2
+                if self.length(lengths, mid) <= target:
+                    hi = mid
+                else:
+                    lo = mid
+            tempo = min(self.max_tempo, hi * TEMPO_SAFETY)
+            return SlotPlan(target, tempo, self.length(lengths, tempo))
+        raise SlotOverrun(self.overrun_report(messages, natural))
+
+    def overrun_report(self, messages: list[Piece], natural: int) -> list[str]:
+        target = self.target or natural
+
+        def secs(samples: int) -> str:
+            return clock(samples / self.sample_rate)
+
+        def fits(subset: list[Piece]) -> bool:
+            return self.length([m.length for m in subset], self.max_tempo) <= target
+
+        lines = [
+            f"programme overruns its slot by {secs(natural - target)}: "
+            f"{secs(natural)} for a target of {secs(target)}"
+        ]
+        if self.max_tempo > 1.0:
+            fastest = self.length([m.length for m in messages], self.max_tempo)
+            lines.append(
+                f"tempo-up to {self.max_tempo:.2f}x (max_tempo) saves "
+                f"{secs(natural - fastest)}, not enough"
+            )
+        prefix = 0
+        while prefix < len(messages) and fits(messages[: prefix + 1]):
+            prefix += 1
+        kept = ", ".join(m.name for m in messages[:prefix]) or "none"
+        lines.append(f"messages that fit, in order: {kept}")
+        rest = messages[prefix:]
+        if rest:
+            lines.append("drop to fit: " + ", ".join(f"{m.name} ({secs(m.length)})" for m in rest))
+        singles = [m for i, m in enumerate(messages) if fits(messages[:i] + messages[i + 1 :])]
+        if singles:
+            lines.append(
+                "or drop any one of: " + ", ".join(f"{m.name} ({secs(m.length)})" for m in singles)
+            )
+        return lines

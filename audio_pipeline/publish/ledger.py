@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_pipeline.core.errors import PipelineError
+from audio_pipeline.metadata.manifest import DeliveredFile
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -104,14 +105,6 @@ class Placement:
     @property
     def end_s(self) -> float:
         return round(self.end_sample / self.sample_rate, 6)
-
-
-@dataclass(frozen=True)
-class DeliveredFile:
-    file: str  # relative to the episode folder, e.g. "2026-w47.mp3", "clips/not-alone.wav"
-    format: str
-    bytes: int
-    sha256: str
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,20 @@ class Staging:
             raise OutputError(explain_os_error(exc, self.output_root)) from exc
         return self
 
+    @property
+    def folder(self) -> Path:
+        """Where the render's files are written (open between enter and publish)."""
+        if self.path is None:
+            raise RuntimeError("the staging folder is not open")
+        return self.path
+
+    @property
+    def scratch(self) -> Path:
+        """Working files that are never published (normalized pieces)."""
+        if self.work is None:
+            raise RuntimeError("the staging folder is not open")
+        return self.work
+
     def _recover(self) -> None:
         """Undo what a killed render may have left: a half swap, stale staging folders."""
         previous = self.output_root / f".previous-{self.episode_id}"

@@ -275,7 +275,6 @@ def test_messages_handed_in_early_are_normalized_once(
     (a slot's tempo-up) normalizes it again."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from audio_pipeline.app import render
     from audio_pipeline.inputs.episodes import load_episode
     from audio_pipeline.speech.cache import ClipCache
     from audio_pipeline.speech.engines.registry import EngineSet
@@ -295,7 +294,7 @@ def test_messages_handed_in_early_are_normalized_once(
 
     monkeypatch.setattr(segments, "_normalized_segment", counted)
     messages = {m.id: m for m in inputs.messages}
-    pieces = render.decode_bumpers(inputs)
+    pieces = inputs.audio
     with ThreadPoolExecutor(2) as pool:
         maker = segments.SegmentMaker(inputs.episode, messages, tmp_path, pool)
         maker.start(clips[0])

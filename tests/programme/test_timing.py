@@ -6,12 +6,26 @@ import pytest
 
 from audio_pipeline.core.models import SegmentKind
 from audio_pipeline.inputs.fields import parse_clock
-from audio_pipeline.programme.timing import Piece, SlotOverrun, layout, plan_slot, programme_order
+from audio_pipeline.programme.timing import Piece, Slot, SlotOverrun, layout, programme_order
 
 SR = 1000  # one sample a millisecond keeps the arithmetic readable
 
 INTRO = Piece(SegmentKind.INTRO, 5_000, "intro")
 OUTRO = Piece(SegmentKind.OUTRO, 5_000, "outro")
+
+
+def slot(target: int | None, max_tempo: float = 1.05, **spacing: int) -> Slot:
+    """Intro and outro of 5 s, a 1 s gap (at SR = 1000 a sample is a millisecond)."""
+    values = {"gap": 1_000, "sting_pad": 0, "crossfade": 0, "sting": None, **spacing}
+    return Slot(
+        intro=INTRO.length,
+        outro=OUTRO.length,
+        target=target,
+        exact=False,
+        max_tempo=max_tempo,
+        sample_rate=SR,
+        **values,  # type: ignore[arg-type]
+    )
 
 
 def messages(*seconds: float) -> list[Piece]:
@@ -71,50 +85,20 @@ def test_filler_goes_before_the_outro() -> None:
 
 
 def test_fits_without_tempo() -> None:
-    plan = plan_slot(
-        INTRO,
-        messages(20, 20),
-        OUTRO,
-        None,
-        target=60_000,
-        max_tempo=1.05,
-        sample_rate=SR,
-        gap=1_000,
-        sting_pad=0,
-    )
+    plan = slot(60_000, 1.05).plan(messages(20, 20))
     assert plan.tempo == 1.0 and plan.length <= 60_000
 
 
 def test_bounded_tempo_up_saves_a_message() -> None:
     # natural length 10 + 3*1 + 20 + 20 = 53 s; the target 52 s needs ~2.5 % faster speech
-    plan = plan_slot(
-        INTRO,
-        messages(20, 20),
-        OUTRO,
-        None,
-        target=52_000,
-        max_tempo=1.05,
-        sample_rate=SR,
-        gap=1_000,
-        sting_pad=0,
-    )
+    plan = slot(52_000, 1.05).plan(messages(20, 20))
     assert 1.0 < plan.tempo <= 1.05
     assert plan.length <= 52_000
 
 
 def test_overrun_reports_amount_what_fits_and_what_to_drop() -> None:
     with pytest.raises(SlotOverrun) as info:
-        plan_slot(
-            INTRO,
-            messages(20, 20, 30),
-            OUTRO,
-            None,
-            target=60_000,
-            max_tempo=1.05,
-            sample_rate=SR,
-            gap=1_000,
-            sting_pad=0,
-        )
+        slot(60_000, 1.05).plan(messages(20, 20, 30))
     lines = info.value.lines
     assert lines[0] == "programme overruns its slot by 0:24.0: 1:24.0 for a target of 1:00.0"
     assert lines[1].startswith("tempo-up to 1.05x (max_tempo) saves")
@@ -125,15 +109,34 @@ def test_overrun_reports_amount_what_fits_and_what_to_drop() -> None:
 
 def test_no_tempo_allowed_means_no_tempo() -> None:
     with pytest.raises(SlotOverrun) as info:
-        plan_slot(
-            INTRO,
-            messages(20, 20),
-            OUTRO,
-            None,
-            target=52_000,
-            max_tempo=1.0,
-            sample_rate=SR,
-            gap=1_000,
-            sting_pad=0,
-        )
+        slot(52_000, 1.0).plan(messages(20, 20))
     assert not any("tempo-up" in line for line in info.value.lines)
+
+
+def test_lengths_are_known_answers() -> None:
+    """The programme lengths the slot gives, worked out by hand (SR = 1000: milliseconds)."""
+    plain = slot(None)
+    # 5 s intro + 1 s + 20 s + 1 s + 10 s + 1 s + 5 s outro
+    assert plain.length([20_000, 10_000]) == 43_000
+    assert plain.length([]) == 5_000 + 1_000 + 5_000
+    # a sting between messages, padded 0.4 s either side, instead of the gap
+    stung = slot(None, sting=700, sting_pad=400)
+    assert (
+        stung.length([20_000, 10_000])
+        == 5_000 + 1_000 + 20_000 + 400 + 700 + 400 + 10_000 + 1_000 + 5_000
+    )
+    # crossfades: bumpers and speech overlap by 300 ms instead of a gap
+    faded = slot(None, crossfade=300)
+    assert faded.length([20_000]) == 5_000 - 300 + 20_000 - 300 + 5_000
+    # a tempo-up shortens each message, rounded up to a whole sample
+    assert plain.length([20_000], tempo=1.05) == 5_000 + 1_000 + 19_048 + 1_000 + 5_000
+
+
+def test_an_exact_slot_fills_before_the_outro_and_refuses_an_overrun() -> None:
+    exact = Slot(1_000, 0, 0, INTRO.length, OUTRO.length, None, 40_000, True, 1.0, SR)
+    order = exact.order(messages(20))
+    plan = exact.layout(order)
+    assert plan.length == 40_000
+    assert plan.placements[-1].start == 40_000 - 5_000  # the outro ends the slot exactly
+    with pytest.raises(SlotOverrun):
+        exact.layout(exact.order(messages(30)))
