@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from audio_pipeline import __version__
 from audio_pipeline.app.render import render_loaded
 from audio_pipeline.app.settings import RenderSettings, Reporter
-from audio_pipeline.core.errors import EXIT_RENDER_FAILED, InputError, PipelineError, Problem
+from audio_pipeline.core.errors import ExitCode, InputError, Problem, UsageError
 from audio_pipeline.core.models import RunReport
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.audiofiles import AudioStore
@@ -32,10 +30,8 @@ from audio_pipeline.publish.ledger import Ledger, now_utc
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
-class BatchArgumentError(PipelineError):
+class BatchArgumentError(UsageError):
     """The batch's own arguments are wrong (exit 2)."""
-
-    exit_code = 2
 
 
 def parse_week(text: str) -> tuple[int, int]:
@@ -70,38 +66,9 @@ class EpisodeResult:
     episode_id: str | None = None
     status: str = "pending"  # rendered | skipped | failed
     reason: str | None = None  # why it was rendered or skipped
-    error: str | None = None  # one line; the problems below for invalid input
-    problems: list[str] = field(default_factory=list)
+    failure: Exception | None = None  # why it failed: told by the CLI's one table
     report: RunReport | None = None
     elapsed_s: float = 0.0
-
-    def as_dict(self, project: Project) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "file": self.file,
-            "episode_id": self.episode_id,
-            "status": self.status,
-            "reason": self.reason,
-            "error": self.error,
-            "problems": self.problems,
-            "elapsed_s": round(self.elapsed_s, 2),
-        }
-        r = self.report
-        if r is not None:
-            data.update(
-                output_dir=project.show(r.output_dir),
-                duration_s=round(r.programme.duration_s, 3),
-                messages=r.messages,
-                clips={
-                    "total": r.clips_total,
-                    "cached": r.clips_cached,
-                    "synthesized": r.clips_synthesized,
-                },
-                fallbacks=len(r.fallbacks),
-                integrated_lufs=round(r.programme_loudness.integrated_lufs, 2),
-                selection=r.selection,
-                ledger_render_id=r.ledger_render_id,
-            )
-        return data
 
 
 @dataclass
@@ -117,22 +84,9 @@ class BatchReport:
         return sum(1 for e in self.episodes if e.status == status)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         failed = self.error is not None or self.count("failed") > 0
-        return EXIT_RENDER_FAILED if failed else 0
-
-    def as_dict(self, project: Project) -> dict[str, Any]:
-        return {
-            "week": self.week,
-            "tool_version": __version__,
-            "forced": self.forced,
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "error": self.error,
-            "summary": {s: self.count(s) for s in ("rendered", "skipped", "failed")},
-            "exit_code": self.exit_code,
-            "episodes": [e.as_dict(project) for e in self.episodes],
-        }
+        return ExitCode.FAILED if failed else ExitCode.OK
 
 
 class BatchReporter(Reporter, Protocol):
@@ -158,14 +112,9 @@ def episodes_of_week(
             date = FieldReader(data, project.show(path), problems).date("date")
             claimed = data.get("id") if isinstance(data.get("id"), str) else None
         if date is None:
+            why = InputError(problems, summary="cannot tell which week this episode belongs to")
             unreadable.append(
-                EpisodeResult(
-                    file=project.show(path),
-                    episode_id=claimed,
-                    status="failed",
-                    error="cannot tell which week this episode belongs to",
-                    problems=[str(p) for p in problems],
-                )
+                EpisodeResult(project.show(path), claimed, status="failed", failure=why)
             )
         elif week_of(date) == week:
             found.append((date, path, claimed))
@@ -204,7 +153,6 @@ def run_batch(
     force: bool = False,
     settings: RenderSettings | None = None,
     reporter: BatchReporter | None = None,
-    debug: bool = False,
 ) -> BatchReport:
     """Render (or skip) every episode of `week`; never raises for one episode's failure.
 
@@ -228,14 +176,14 @@ def run_batch(
         path, _, claimed = entry
         # the id the file claims, so even an invalid episode is reported under its name
         result = EpisodeResult(file=project.show(path), episode_id=claimed)
-        inputs = _validated(result, path, project, store, debug)
+        inputs = _validated(result, path, project, store)
         loaded.append((result, inputs))
     total = len(loaded)
     for number, (result, inputs) in enumerate(loaded, start=1):
         if inputs is not None:
             if reporter is not None:
                 reporter.episode_started(result.episode_id or result.file, number, total)
-            _render_one(result, inputs, force, settings, reporter, debug)
+            _render_one(result, inputs, force, settings, reporter)
         batch.episodes.append(result)
         if reporter is not None:
             reporter.episode_finished(result)
@@ -244,14 +192,14 @@ def run_batch(
 
 
 def _validated(
-    result: EpisodeResult, path: Path, project: Project, store: AudioStore, debug: bool
+    result: EpisodeResult, path: Path, project: Project, store: AudioStore
 ) -> EpisodeInputs | None:
     """The episode's validated inputs, or None with the result marked failed."""
     started = time.monotonic()
     try:
         inputs = load_episode(path, project, store)
     except Exception as exc:
-        _failed(result, exc, debug)
+        _failed(result, exc)
         result.elapsed_s = time.monotonic() - started
         return None
     result.episode_id = inputs.episode.id
@@ -264,7 +212,6 @@ def _render_one(
     force: bool,
     settings: RenderSettings,
     reporter: BatchReporter | None,
-    debug: bool,
 ) -> None:
     started = time.monotonic()
     try:
@@ -277,20 +224,11 @@ def _render_one(
             result.report = render_loaded(inputs, settings, reporter)
             result.status = "rendered"
     except Exception as exc:
-        _failed(result, exc, debug)
+        _failed(result, exc)
     result.elapsed_s = time.monotonic() - started
 
 
-def _failed(result: EpisodeResult, exc: Exception, debug: bool) -> None:
-    """One episode's failure, told as the CLI tells it (cli.errors' table has the wording
-    for a command; here each episode keeps its own, so one failure stops no other)."""
+def _failed(result: EpisodeResult, exc: Exception) -> None:
+    """One episode failed; the others go on (its exception is kept, to be told)."""
     result.status = "failed"
-    if isinstance(exc, InputError):
-        result.error = f"invalid input ({len(exc.problems)} problem(s)); nothing was written"
-        result.problems = [str(p) for p in exc.problems]
-    elif isinstance(exc, PipelineError):
-        result.error = str(exc)
-    else:  # one episode's bug must not stop the others
-        if debug:
-            traceback.print_exception(exc)
-        result.error = f"internal error: {type(exc).__name__}: {exc}"
+    result.failure = exc

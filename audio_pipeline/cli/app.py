@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from audio_pipeline import __version__
-from audio_pipeline.cli.console import out
 from audio_pipeline.cli.options import State
+from audio_pipeline.cli.output import out
 
 app = typer.Typer(
     help="Render broadcast-ready radio programmes from approved Korean messages.",

@@ -1,50 +1,70 @@
-"""The one table that turns every exception into one line for the user and an exit code.
+"""The one table that turns every exception into words for the user and an exit code.
 
-beets' main() does the same: local errors are told in one line, internal errors in one line
-too, with the traceback only under --debug."""
+beets' main() does the same: every command (render, batch, preview, validate, the ledger and
+cache commands) runs inside `errors_to_exit_codes`, and the batch tells each episode's
+failure with `tell` too, so a failure reads the same wherever it happens. Local errors are
+one line each (invalid input: one line per problem); internal errors are one line as well,
+with the traceback only under --debug.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import typer
 
-from audio_pipeline.cli.console import err
 from audio_pipeline.cli.options import State
-from audio_pipeline.core.errors import (
-    EXIT_INVALID_INPUT,
-    EXIT_RENDER_FAILED,
-    InputError,
-    PipelineError,
-    one_line,
-)
+from audio_pipeline.cli.output import err
+from audio_pipeline.core.errors import ExitCode, InputError, PipelineError, one_line
+
+
+@dataclass(frozen=True)
+class Told:
+    summary: str  # one line
+    details: tuple[str, ...] = ()  # one line per problem (invalid input)
+    exit_code: ExitCode = ExitCode.FAILED
+    error: bool = True  # printed as "error: ..." (an interruption is not an error)
+
+    def lines(self) -> list[str]:
+        """What a command prints on stderr."""
+        if self.details:
+            return [f"error: {d}" for d in self.details] + [f"{self.summary}."]
+        return [f"error: {self.summary}" if self.error else self.summary]
+
+
+def tell(exc: BaseException) -> Told:
+    """THE exception-to-message table."""
+    if isinstance(exc, InputError):
+        summary = exc.summary or f"{len(exc.problems)} problem(s) found; nothing was written"
+        return Told(summary, tuple(str(p) for p in exc.problems), ExitCode.INVALID_INPUT)
+    if isinstance(exc, PipelineError):
+        return Told(one_line(str(exc)), exit_code=ExitCode(exc.exit_code))
+    if isinstance(exc, KeyboardInterrupt):
+        return Told(
+            "interrupted; the previous output was left untouched",
+            exit_code=ExitCode.INTERRUPTED,
+            error=False,
+        )
+    return Told(
+        f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
+        "(run with --debug for the traceback, and report it)"
+    )
 
 
 @contextlib.contextmanager
 def errors_to_exit_codes() -> Iterator[None]:
-    """One exception-to-message table for every command (beets' main() does the same)."""
+    """Every command's body runs inside this: what it raises is told, and exits."""
     try:
         yield
-    except InputError as exc:
-        for problem in exc.problems:
-            err.print(f"error: {problem}")
-        err.print(f"{len(exc.problems)} problem(s) found; nothing was written.")
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
-    except PipelineError as exc:
-        err.print(f"error: {one_line(str(exc))}")
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err.print("interrupted; the previous output was left untouched")
-        raise typer.Exit(130) from None
     except typer.Exit:
         raise
-    except Exception as exc:
-        if State.debug:
+    except (Exception, KeyboardInterrupt) as exc:
+        told = tell(exc)
+        if State.debug and not isinstance(exc, (PipelineError, KeyboardInterrupt)):
             traceback.print_exc()
-        err.print(
-            f"error: internal error: {type(exc).__name__}: {one_line(str(exc))} "
-            "(run with --debug for the traceback, and report it)"
-        )
-        raise typer.Exit(EXIT_RENDER_FAILED) from None
+        for line in told.lines():
+            err.print(line)
+        raise typer.Exit(told.exit_code) from None

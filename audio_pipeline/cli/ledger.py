@@ -10,12 +10,10 @@ from typing import Annotated
 import typer
 
 from audio_pipeline.cli.app import ledger_app
-from audio_pipeline.cli.console import (
-    fmt_duration,
-    out,
-)
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
+from audio_pipeline.cli.output import out
+from audio_pipeline.core.display import clock
 from audio_pipeline.core.project import Project
 from audio_pipeline.publish.ledger import Ledger
 
@@ -84,7 +82,7 @@ def ledger_message(
             out.print(
                 f"{message_id}: episode {r.episode_id} ({r.episode_date}) "
                 f"「{r.episode_title}」, message {r.position}, "
-                f"{fmt_duration(r.start_s)} to {fmt_duration(r.end_s)}; "
+                f"{clock(r.start_s)} to {clock(r.end_s)}; "
                 f"rendered {_when(r.rendered_at)}{old}; aired: {aired}",
                 markup=False,
             )
@@ -106,7 +104,7 @@ def ledger_episodes(
             renders = f" (render #{r.renders})" if r.renders > 1 else ""
             aired = ", ".join(_when(a) for a in r.aired) if r.aired else "not yet"
             out.print(
-                f"{r.id}  {r.date}  {r.messages} message(s), {fmt_duration(r.duration_s)}  "
+                f"{r.id}  {r.date}  {r.messages} message(s), {clock(r.duration_s)}  "
                 f"rendered {_when(r.rendered_at)}{renders}  aired: {aired}  「{r.title}」",
                 markup=False,
             )

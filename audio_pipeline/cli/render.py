@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +12,6 @@ import typer
 from audio_pipeline.app.render import render_episode
 from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli.app import app
-from audio_pipeline.cli.console import (
-    ConsoleReporter,
-    batch_summary,
-    err,
-    out,
-    summary,
-)
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import (
     ConcurrencyOption,
@@ -25,7 +19,15 @@ from audio_pipeline.cli.options import (
     State,
     project_for,
 )
+from audio_pipeline.cli.output import err, out
+from audio_pipeline.cli.report import (
+    ConsoleReporter,
+    batch_document,
+    batch_summary,
+    summary,
+)
 from audio_pipeline.core import defaults
+from audio_pipeline.core.errors import PipelineError
 from audio_pipeline.speech.engines.base import EngineSettings, NetworkSettings
 
 
@@ -119,17 +121,21 @@ def batch(
                 force=force,
                 settings=settings,
                 reporter=reporter,
-                debug=State.debug,
             )
         finally:
             reporter.close()
+        if State.debug:  # an episode's internal error, with its traceback
+            for episode in result.episodes:
+                failure = episode.failure
+                if failure is not None and not isinstance(failure, PipelineError):
+                    traceback.print_exception(failure)
         if result.error:
             err.print(f"error: {result.error}", markup=False)
         summary_console = err if json_report else out
         if result.episodes:
             batch_summary(summary_console, label, result.episodes)
         if json_report:
-            typer.echo(json.dumps(result.as_dict(project), ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(batch_document(result, project), ensure_ascii=False, indent=2))
         if result.exit_code:
             failed = result.count("failed")
             if failed:

@@ -9,14 +9,10 @@ from typing import Annotated
 import typer
 
 from audio_pipeline.cli.app import app
-from audio_pipeline.cli.console import (
-    err,
-    fmt_duration,
-    loudness_line,
-    out,
-)
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
+from audio_pipeline.cli.output import err, out
+from audio_pipeline.core.display import clock, loudness_line
 from audio_pipeline.core.errors import (
     InputError,
     Problem,
@@ -142,7 +138,7 @@ def preview(
             f"voice: {result.voice} ({result.engine})"
             + (" FALLBACK" if result.fallback_reason else "")
         )
-        out.print(f"duration: {fmt_duration(result.duration_s)}")
+        out.print(f"duration: {clock(result.duration_s)}")
         out.print(f"loudness: {loudness_line(result.loudness)}")
         for warning in result.warnings:
             err.print(f"warning: {describe(warning)}", markup=False)
@@ -180,7 +176,7 @@ def review(
                     markup=False,
                 )
             out.print(
-                f"  {clip.message_id}: {fmt_duration(clip.duration_s)} "
+                f"  {clip.message_id}: {clock(clip.duration_s)} "
                 f"({how}, {clip.engine}, {clip.voice}){mark}",
                 markup=False,
             )

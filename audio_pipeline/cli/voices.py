@@ -5,12 +5,9 @@ from __future__ import annotations
 from rich.table import Table
 
 from audio_pipeline.cli.app import app, cache_app
-from audio_pipeline.cli.console import (
-    err,
-    out,
-)
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
+from audio_pipeline.cli.output import err, out
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
 from audio_pipeline.speech.engines.registry import ENGINES, EngineSet

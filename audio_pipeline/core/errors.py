@@ -1,7 +1,5 @@
 """Exceptions, in two tiers (as beets does): local ones skip or reroute one item, fatal ones
-abort the run. The CLI maps each class to one line for the user and an exit code.
-
-Exit codes: 0 success, 1 the render failed, 2 the input is invalid.
+abort the run. The CLI's one table (cli/errors.py) tells each as one line and an exit code.
 """
 
 from __future__ import annotations
@@ -9,11 +7,17 @@ from __future__ import annotations
 import errno
 import unicodedata
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_RENDER_FAILED = 1
-EXIT_INVALID_INPUT = 2
+
+class ExitCode(IntEnum):
+    """Every exit code of every command, named once."""
+
+    OK = 0
+    FAILED = 1  # the render (or the command) could not complete; nothing was published
+    INVALID_INPUT = 2  # the input or the arguments are wrong: fix them and run again
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 @dataclass(frozen=True)
@@ -39,17 +43,25 @@ def one_line(text: str) -> str:
 class PipelineError(Exception):
     """Base of every error the CLI turns into one line. Fatal unless a subclass says otherwise."""
 
-    exit_code = EXIT_RENDER_FAILED
+    exit_code = ExitCode.FAILED
 
 
 class InputError(PipelineError):
     """The input files are invalid. Carries every problem found, so all can be fixed at once."""
 
-    exit_code = EXIT_INVALID_INPUT
+    exit_code = ExitCode.INVALID_INPUT
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
         self.problems = list(problems)
+        self.summary = summary  # the headline, where "N problem(s) found" does not say it
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(PipelineError):
+    """A command was given something it cannot accept (a malformed week, an unknown episode
+    for the ledger, a time in the future): exit 2, nothing was done."""
+
+    exit_code = ExitCode.INVALID_INPUT
 
 
 class RenderError(PipelineError):

@@ -15,19 +15,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from audio_pipeline.core import defaults
+from audio_pipeline.core.display import clock
 from audio_pipeline.core.models import Episode, SegmentKind
 
 TEMPO_SAFETY = 1.002  # atempo rounds lengths; aim a hair faster than the bare minimum
-
-
-def clock(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    minutes, secs = divmod(seconds, 60)
-    if minutes >= 60:
-        hours, minutes = divmod(int(minutes), 60)
-        return f"{sign}{hours}:{int(minutes):02d}:{secs:04.1f}"
-    return f"{sign}{int(minutes)}:{secs:04.1f}"
 
 
 @dataclass(frozen=True)

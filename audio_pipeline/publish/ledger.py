@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_pipeline.core.errors import PipelineError
+from audio_pipeline.core.errors import PipelineError, UsageError
 from audio_pipeline.metadata.manifest import DeliveredFile
 
 BUSY_TIMEOUT_MS = 15_000
@@ -83,10 +83,8 @@ class LedgerError(PipelineError):
     """The ledger cannot be read or written (exit 1)."""
 
 
-class LedgerInputError(PipelineError):
+class LedgerInputError(UsageError):
     """A ledger command was given something it cannot accept: unknown episode, bad time."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from audio_pipeline import __version__
 from audio_pipeline.audio import wavfile
 from audio_pipeline.audio.loudness import measure
 from audio_pipeline.audio.waveform import AudioFacts, peaks, peaks_of_audio
-from audio_pipeline.cli.console import fmt_duration, fmt_level
+from audio_pipeline.core.display import clock, level
 from audio_pipeline.core.models import Episode, Loudness, Message, Programme, SegmentKind
 from audio_pipeline.text.checks import TextWarning
 from audio_pipeline.text.lexicon import EMPTY, Lexicon
@@ -239,8 +239,8 @@ SCRIPT = """
 
 def _loudness(loudness: Loudness) -> str:
     return (
-        f"{fmt_level(loudness.integrated_lufs)} LUFS, "
-        f"true peak {fmt_level(loudness.true_peak_dbtp)} dBTP, LRA {loudness.lra_lu:.1f} LU"
+        f"{level(loudness.integrated_lufs)} LUFS, "
+        f"true peak {level(loudness.true_peak_dbtp)} dBTP, LRA {loudness.lra_lu:.1f} LU"
     )
 
 
@@ -278,7 +278,7 @@ def _clip_section(clip: ReviewClip) -> str:
 <div class="facts">
 <span>engine <b>{esc(clip.engine)}</b></span><span>voice <b>{voice}</b></span>
 <span>fallback <b>{"yes" if clip.fallback else "no"}</b></span>
-<span>duration <b>{esc(fmt_duration(clip.duration_s))}</b></span>
+<span>duration <b>{esc(clock(clip.duration_s))}</b></span>
 <span>loudness <b>{esc(_loudness(clip.loudness))}</b></span>
 </div>
 <div class="texts">
@@ -298,8 +298,8 @@ def _programme_section(programme: ReviewProgramme) -> str:
             f'<tr data-kind="{esc(cue.kind)}"><td>{cue.index}</td><td>{esc(cue.kind)}</td>'
             f'<td><button type="button" class="cue" data-start="{cue.start_s:.6f}" '
             f'data-end="{cue.end_s:.6f}">{esc(cue.label)}</button></td>'
-            f'<td class="time">{esc(fmt_duration(cue.start_s))}</td>'
-            f'<td class="time">{esc(fmt_duration(cue.end_s - cue.start_s))}</td></tr>'
+            f'<td class="time">{esc(clock(cue.start_s))}</td>'
+            f'<td class="time">{esc(clock(cue.end_s - cue.start_s))}</td></tr>'
         )
     downloads = " ".join(
         f'<a href="{esc(name)}" download>{esc(name)}</a>' for name in programme.downloads
@@ -313,7 +313,7 @@ def _programme_section(programme: ReviewProgramme) -> str:
 <audio id="programme-player" controls preload="metadata" src="{esc(programme.audio_href)}">
 </audio>
 {wave}
-<div class="facts"><span>duration <b>{esc(fmt_duration(programme.duration_s))}</b></span>
+<div class="facts"><span>duration <b>{esc(clock(programme.duration_s))}</b></span>
 <span>loudness <b>{esc(_loudness(programme.loudness))}</b></span>
 <span>files {downloads}</span></div>
 <table class="cues"><thead><tr><th>#</th><th>kind</th><th>cue (click to play from here)</th>

@@ -185,7 +185,7 @@ def test_one_failing_episode_does_not_stop_the_others(week_project: Project) -> 
     assert not (week_project.output_dir / "w48-bad-voice").exists()
     assert not (week_project.output_dir / "w48-pending").exists()
     # logs and the summary on stderr; stdout is the JSON document alone
-    assert "error: w48-bad-voice: invalid input" in result.stderr
+    assert "error: w48-bad-voice: 1 problem(s) found; nothing was written" in result.stderr
     assert "4 episode(s): 1 rendered, 0 skipped, 3 failed" in result.stderr
     assert "│ failed " in result.stderr and "[/]" not in result.stderr  # styled, not markup
     assert result.stderr.rstrip().endswith("3 episode(s) failed")

@@ -8,7 +8,8 @@ from pathlib import Path
 from rich.console import Console
 
 from audio_pipeline.app.batch import EpisodeResult
-from audio_pipeline.cli.console import ConsoleReporter, batch_summary
+from audio_pipeline.cli.report import ConsoleReporter, batch_summary
+from audio_pipeline.core.errors import InputError, Problem, RenderError
 from audio_pipeline.core.models import Clip
 
 
@@ -32,8 +33,9 @@ def run(console: Console, quiet: bool = False) -> None:
             "input/episodes/2026-w48.yaml",
             "2026-w48",
             "failed",
-            error="invalid input (1 problem(s)); nothing was written",
-            problems=["input/episodes/2026-w48.yaml: voice: unknown voice 'x'"],
+            failure=InputError(
+                [Problem("input/episodes/2026-w48.yaml", "voice", "unknown voice 'x'")]
+            ),
         )
     )
     reporter.close()
@@ -49,7 +51,7 @@ def test_progress_in_a_log_is_one_line_per_step() -> None:
     assert lines[3] == "  [1/2] 2026-w47 [2/3] church-prays: synthesized (espeak, ko-offline)"
     assert lines[4] == "warning: FALLBACK: something [loud]"
     assert "2026-w47: rendered in 0.0 s" in lines
-    assert "error: 2026-w48: invalid input (1 problem(s)); nothing was written" in lines
+    assert "error: 2026-w48: 1 problem(s) found; nothing was written" in lines
     assert "  error: input/episodes/2026-w48.yaml: voice: unknown voice 'x'" in lines
 
 
@@ -58,7 +60,7 @@ def test_quiet_keeps_warnings_and_failures_only() -> None:
     run(Console(file=buffer, width=200, force_terminal=False), quiet=True)
     assert buffer.getvalue().splitlines() == [
         "warning: FALLBACK: something [loud]",
-        "error: 2026-w48: invalid input (1 problem(s)); nothing was written",
+        "error: 2026-w48: 1 problem(s) found; nothing was written",
         "  error: input/episodes/2026-w48.yaml: voice: unknown voice 'x'",
     ]
 
@@ -77,7 +79,7 @@ def test_batch_summary_table() -> None:
     buffer = io.StringIO()
     results = [
         EpisodeResult("a.yaml", "2026-w47", "skipped", reason="up to date", elapsed_s=0.2),
-        EpisodeResult("b.yaml", "2026-w48", "failed", error="boom", elapsed_s=1.0),
+        EpisodeResult("b.yaml", "2026-w48", "failed", failure=RenderError("boom"), elapsed_s=1.0),
     ]
     batch_summary(Console(file=buffer, width=120), "2026-W47", results)
     text = buffer.getvalue()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
-import os
-import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -23,41 +20,12 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from audio_pipeline.core.models import Clip, Loudness, RunReport
-
-# markup off: what is printed holds input text (titles, ids, file names, YAML keys), and
-# '[/b]' in a title must be printed, not parsed (a MarkupError used to end the command).
-# markup off: what is printed holds input text (titles, ids, file names, YAML keys), and
-# '[/b]' in a title must be printed, not parsed (a MarkupError used to end the command)
-# A log file or a pipe has no width: give tables room (Rich assumes 80 columns) unless COLUMNS
-# says otherwise; a terminal keeps its own width.
-LOG_WIDTH = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 110
-out = Console(highlight=False, soft_wrap=True, markup=False, width=LOG_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, width=LOG_WIDTH)
-
-
-class EpisodeOutcome(Protocol):
-    """What the batch tells about one episode (batch.EpisodeResult)."""
-
-    file: str
-    episode_id: str | None
-    status: str
-    reason: str | None
-    error: str | None
-    problems: list[str]
-    report: RunReport | None
-    elapsed_s: float
-
-
-def fmt_duration(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60)
-    return f"{int(minutes)}:{secs:04.1f}"
-
-
-def fmt_level(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "-inf"
-    return f"{value:.1f}"
+from audio_pipeline import __version__
+from audio_pipeline.app.batch import BatchReport, EpisodeResult
+from audio_pipeline.cli.errors import tell
+from audio_pipeline.core.display import clock, level, loudness_line
+from audio_pipeline.core.models import Clip, RunReport
+from audio_pipeline.core.project import Project
 
 
 class ConsoleReporter:
@@ -86,12 +54,13 @@ class ConsoleReporter:
         if not self.quiet:
             self.err.print(self._label, highlight=False, style="bold", markup=False)
 
-    def episode_finished(self, result: EpisodeOutcome) -> None:
+    def episode_finished(self, result: EpisodeResult) -> None:
         self._stop()
         name = result.episode_id or result.file
-        if result.status == "failed":
-            self.err.print(f"error: {name}: {result.error}", highlight=False, markup=False)
-            for problem in result.problems:
+        if result.failure is not None:
+            told = tell(result.failure)
+            self.err.print(f"error: {name}: {told.summary}", highlight=False, markup=False)
+            for problem in told.details:
                 self.err.print(f"  error: {problem}", highlight=False, markup=False)
         elif not self.quiet:
             why = f" ({result.reason})" if result.reason else ""
@@ -175,13 +144,6 @@ class ConsoleReporter:
         self._stop()
 
 
-def loudness_line(loudness: Loudness) -> str:
-    return (
-        f"{fmt_level(loudness.integrated_lufs)} LUFS integrated, "
-        f"true peak {fmt_level(loudness.true_peak_dbtp)} dBTP, LRA {loudness.lra_lu:.1f} LU"
-    )
-
-
 def summary(out: Console, report: RunReport, show_path: str) -> None:
     programme = report.programme
     # the CLI's consoles print input text (titles, ids) as it is: markup is off there
@@ -212,16 +174,15 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
             label,
             voice,
             source,
-            fmt_duration(seg.start / rate),
-            fmt_duration(seg.length / rate),
-            fmt_level(seg.loudness.integrated_lufs),
+            clock(seg.start / rate),
+            clock(seg.length / rate),
+            level(seg.loudness.integrated_lufs),
             f"{seg.loudness.lra_lu:.1f}",
-            fmt_level(seg.loudness.true_peak_dbtp),
+            level(seg.loudness.true_peak_dbtp),
         )
     out.print(table)
     out.print(
-        f"programme: {fmt_duration(programme.duration_s)}, "
-        f"{loudness_line(report.programme_loudness)}",
+        f"programme: {clock(programme.duration_s)}, {loudness_line(report.programme_loudness)}",
         highlight=False,
     )
     out.print(
@@ -240,7 +201,7 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
     out.print(f"written: {show_path}/ in {report.elapsed_s:.1f} s", highlight=False)
 
 
-def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) -> None:
+def batch_summary(out: Console, week: str, results: Sequence[EpisodeResult]) -> None:
     """The table a batch ends with: one row per episode, its note below, then the counts."""
     table = Table(title=f"batch {week}", title_justify="left")
     for name, justify in (
@@ -261,7 +222,7 @@ def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) ->
         if report is not None:
             cells = [
                 str(len(report.messages)),
-                fmt_duration(report.programme.duration_s),
+                clock(report.programme.duration_s),
                 str(report.clips_cached),
                 str(report.clips_synthesized),
                 str(len(report.fallbacks)),
@@ -274,7 +235,7 @@ def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) ->
             *cells,
             f"{r.elapsed_s:.1f} s",
         )
-        note = r.error if r.status == "failed" else r.reason
+        note = tell(r.failure).summary if r.failure is not None else r.reason
         if note:
             notes.append(f"  {name}: {r.status}: {note}")
     out.print(table)
@@ -287,3 +248,49 @@ def batch_summary(out: Console, week: str, results: Sequence[EpisodeOutcome]) ->
         f"{counts['failed']} failed",
         highlight=False,
     )
+
+
+def episode_document(result: EpisodeResult, project: Project) -> dict[str, Any]:
+    """One episode of the batch's JSON report (its failure told by the one table)."""
+    told = tell(result.failure) if result.failure is not None else None
+    data: dict[str, Any] = {
+        "file": result.file,
+        "episode_id": result.episode_id,
+        "status": result.status,
+        "reason": result.reason,
+        "error": told.summary if told else None,
+        "problems": list(told.details) if told else [],
+        "elapsed_s": round(result.elapsed_s, 2),
+    }
+    r = result.report
+    if r is not None:
+        data.update(
+            output_dir=project.show(r.output_dir),
+            duration_s=round(r.programme.duration_s, 3),
+            messages=r.messages,
+            clips={
+                "total": r.clips_total,
+                "cached": r.clips_cached,
+                "synthesized": r.clips_synthesized,
+            },
+            fallbacks=len(r.fallbacks),
+            integrated_lufs=round(r.programme_loudness.integrated_lufs, 2),
+            selection=r.selection,
+            ledger_render_id=r.ledger_render_id,
+        )
+    return data
+
+
+def batch_document(batch: BatchReport, project: Project) -> dict[str, Any]:
+    """The batch's machine-readable run report (`batch --json`, on stdout)."""
+    return {
+        "week": batch.week,
+        "tool_version": __version__,
+        "forced": batch.forced,
+        "started_at": batch.started_at.isoformat(),
+        "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
+        "error": batch.error,
+        "summary": {s: batch.count(s) for s in ("rendered", "skipped", "failed")},
+        "exit_code": int(batch.exit_code),
+        "episodes": [episode_document(e, project) for e in batch.episodes],
+    }
