@@ -2,9 +2,7 @@
 
 ffmpeg comes from the imageio-ffmpeg wheel (ffmpeg 9 with libmp3lame and libsoxr). The wheel
 has no ffprobe, so nothing here probes: ffmpeg's own demuxer detection reads files, and raw
-byte streams are always given an explicit format. pydub is pointed at the same binary, so any
-pydub use (the benchmark's naive baseline) finds it, and is told the codec so it never calls
-ffprobe.
+byte streams are always given an explicit format.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import errno
 import functools
 import os
 import subprocess
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +37,6 @@ def ffmpeg_exe() -> str:
                 f"ffmpeg not found ({exc}); reinstall with `pip install imageio-ffmpeg` "
                 f"or set {ENV_FFMPEG}"
             ) from exc
-    with warnings.catch_warnings():
-        # pydub warns at import when no ffmpeg is on PATH; we are about to tell it where
-        warnings.simplefilter("ignore", RuntimeWarning)
-        from pydub import AudioSegment
-    AudioSegment.converter = exe
     return exe
 
 
