@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -14,12 +15,11 @@ from typer.testing import CliRunner
 
 from audio_pipeline.app.render import render_episode
 from audio_pipeline.audio import wavfile
-from audio_pipeline.audio.loudness import measure
 from audio_pipeline.audio.waveform import Waveform, peaks, peaks_of_wav
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
-from audio_pipeline.publish.review import _loudness, esc, waveform_svg
-from tests.conftest import REPO, SR, write_yaml
+from audio_pipeline.publish.review import wave_shape
+from tests.conftest import REPO, SR, ffmpeg_ebur128, write_yaml
 
 runner = CliRunner()
 
@@ -84,19 +84,36 @@ def test_the_episode_page_lists_every_clip_and_cue(rendered: tuple[Project, Path
     assert section.count("<svg") == 1 and "<polygon" in section
 
 
+def _section(page: str, message_id: str) -> str:
+    section = page[page.index(f'id="clip-{message_id}"') :]
+    return section[: section.index("</section>")]
+
+
 def test_what_the_page_shows_is_what_the_files_hold(rendered: tuple[Project, Path]) -> None:
-    # clips and the programme are measured and drawn while they are written; drawn again
-    # from the finished files, every waveform and every loudness line is the same
+    """The loudness and waveform of each clip, as the page shows them, against the clip file
+    read independently: ffmpeg's ebur128 meter, and each column's peak taken with numpy."""
     _, out = rendered
     page = (out / "review.html").read_text("utf-8")
     for clip in sorted((out / "clips").glob("*.wav")):
-        samples, rate = wavfile.read(clip)
-        lo, hi = peaks(samples)
-        assert waveform_svg(lo, hi, label=f"waveform of {clip.stem}") in page
-        assert esc(_loudness(measure(samples, rate))) in page
-    lo, hi = peaks_of_wav(out / "2026-w47.wav")
-    points = waveform_svg(lo, hi).split('points="')[1].split('"')[0]
-    assert f'points="{points}"' in page
+        section = _section(page, clip.stem)
+        shown = re.search(r"loudness <b>(-?[0-9.]+) LUFS, true peak (-?[0-9.]+) dBTP", section)
+        assert shown is not None, clip.name
+        meter = ffmpeg_ebur128(clip)
+        assert float(shown[1]) == pytest.approx(meter["I"], abs=0.1)
+        assert float(shown[2]) == pytest.approx(meter["TP"], abs=0.15)
+        # the outline's top edge: one point per column at mid - peak * (mid - 1)
+        points = re.search(r'<polygon points="([^"]+)"', section)
+        assert points is not None
+        pairs = [tuple(map(float, pt.split(","))) for pt in points[1].split()]
+        columns = len(pairs) // 2
+        samples, _ = wavfile.read(clip)
+        per = -(-len(samples) // columns)  # columns of equal width; the last padded with 0
+        highest = [
+            float(np.max(samples[c * per : (c + 1) * per], initial=0.0)) for c in range(columns)
+        ]
+        mid = 56 / 2
+        tops = [mid - min(1.0, v) * (mid - 1) for v in highest]
+        assert [y for _, y in pairs[:columns]] == pytest.approx(tops, abs=0.06)
 
 
 def test_the_page_is_self_contained(rendered: tuple[Project, Path]) -> None:
@@ -107,7 +124,28 @@ def test_the_page_is_self_contained(rendered: tuple[Project, Path]) -> None:
     assert not re.search(r"""\b(?:src|href)\s*=\s*["']?/""", text)
     assert "@import" not in text and "url(" not in text
     assert str(project.root) not in text and "/tmp/" not in text
-    assert 'http-equiv="Content-Security-Policy"' in text and "default-src &#x27;none&#x27;" in text
+    assert 'http-equiv="Content-Security-Policy"' in text
+    assert "default-src 'none'" in html.unescape(text)
+    assert "unsafe-inline" not in text
+
+
+def test_the_policy_allows_exactly_the_inline_style_and_script(
+    rendered: tuple[Project, Path],
+) -> None:
+    import base64
+    import hashlib
+
+    text = (rendered[1] / "review.html").read_text("utf-8")
+    policy = html.unescape(re.search(r'Content-Security-Policy" content="([^"]+)"', text)[1])  # type: ignore[index]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+
+    def source(tag: str) -> str:
+        body = re.search(rf"<{tag}>(.*?)</{tag}>", text, re.S)[1]  # type: ignore[index]
+        return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+
+    assert directives["style-src"] == source("style")
+    assert directives["script-src"] == source("script")
+    assert directives["default-src"] == "'none'"
 
 
 PRIVATE = ("informant@example.org", "+82 10 5555 1234", "홍길동", "Kim Cheol-su")
@@ -176,7 +214,7 @@ def test_listener_warnings_are_on_the_page(
     assert "possible identifying detail" in page
     assert "(phone-number): “010-1234-5678”" in page
     # and what the spoken script does, as preview and validate show it
-    assert "spelled out as &#x27;엔지오&#x27;" in page
+    assert "spelled out as '엔지오'" in html.unescape(page)
 
 
 def test_review_command_writes_a_page_for_just_those_clips(
@@ -230,8 +268,9 @@ def test_waveforms_follow_the_signal() -> None:
     lo, hi = peaks(ramp, 10)
     assert len(lo) == len(hi) == 10
     assert np.all(np.diff(hi) > 0) and np.all(lo <= 0) and hi[-1] == pytest.approx(1, abs=0.01)
-    svg = waveform_svg(lo, hi, markers=[0.5])
-    assert svg.startswith("<svg") and svg.count("<line") == 2 and "<polygon" in svg
+    shape = wave_shape(lo, hi, markers=[0.5])
+    assert shape.columns == 10 and shape.markers == ("5.0",)
+    assert len(shape.points.split()) == 20  # the top edge there, the bottom edge back
     assert peaks(np.zeros(0, np.float32), 4)[1].tolist() == [0, 0, 0, 0]
 
 
