@@ -8,7 +8,6 @@ import datetime as dt
 from pathlib import Path
 
 from audio_pipeline.core.models import (
-    Cue,
     Episode,
     Loudness,
     Message,
@@ -40,7 +39,6 @@ LENGTH = 620_011
 
 def programme() -> Programme:
     segments = []
-    cues = []
     for i, (kind, message_id, title, start, end) in enumerate(LAYOUT, start=1):
         segments.append(
             Segment(
@@ -57,20 +55,7 @@ def programme() -> Programme:
                 text_sha256="ab" * 32 if message_id else None,
             )
         )
-        cues.append(
-            Cue(
-                index=i,
-                kind=kind,
-                start=start,
-                end=end,
-                message_id=message_id,
-                title=title,
-                engine="espeak" if message_id else None,
-                voice="ko-offline" if message_id else None,
-                text_sha256="ab" * 32 if message_id else None,
-            )
-        )
-    return Programme("2026-w47", "소망의 메시지", SR, LENGTH, tuple(segments), tuple(cues))
+    return Programme("2026-w47", "소망의 메시지", SR, LENGTH, tuple(segments))
 
 
 def episode(title: str = "소망의 메시지 - 2026년 47주", station: str | None = None) -> Episode:

@@ -50,9 +50,9 @@ def ledger_mark_aired(
         when = parse_datetime(at)
         project = project_for()
         with _open_ledger(project) as ledger:
-            added = ledger.mark_aired(episode_id, when)
-            placed = ledger.placements(ledger.current_render(episode_id) or 0)
-        verb = "recorded" if added else "already recorded"
+            airing = ledger.mark_aired(episode_id, when)
+            placed = ledger.placements(airing.render_id)  # the render that aired, not the latest
+        verb = "recorded" if airing.added else "already recorded"
         out.print(
             f"{verb}: episode {episode_id} aired at {when.isoformat()} ({len(placed)} message(s))",
             markup=False,

@@ -178,28 +178,18 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Cue:
-    index: int
-    kind: SegmentKind
-    start: int  # samples at the programme rate
-    end: int
-    message_id: str | None = None
-    title: str | None = None
-    engine: str | None = None
-    voice: str | None = None
-    fallback: bool = False
-    text_sha256: str | None = None
-
-
-@dataclass(frozen=True)
 class Programme:
     episode_id: str
     title: str
     sample_rate: int
     length: int  # samples
-    segments: tuple[Segment, ...]
-    cues: tuple[Cue, ...]
+    segments: tuple[Segment, ...]  # placed, in programme order: each is a cue
     bed: BedTrack | None = None
+
+    @property
+    def cues(self) -> tuple[Segment, ...]:
+        """The cues of the programme: its placed segments (one cue per piece)."""
+        return self.segments
 
     @property
     def duration_s(self) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from audio_pipeline.core.models import Cue, Programme, Segment, SegmentKind
+from audio_pipeline.core.models import Programme, Segment, SegmentKind
 from audio_pipeline.programme.timing import Piece, Slot, programme_order
 
 
@@ -32,22 +32,7 @@ def assemble(
         replace(seg, index=i, start=p.start, fade_in=p.fade_in, fade_out=p.fade_out)
         for i, (seg, p) in enumerate(zip(order, plan.placements, strict=True), start=1)
     ]
-    cues = tuple(
-        Cue(
-            index=s.index,
-            kind=s.kind,
-            start=s.start,
-            end=s.end,
-            message_id=s.message_id,
-            title=s.title,
-            engine=s.engine,
-            voice=s.voice,
-            fallback=s.fallback,
-            text_sha256=s.text_sha256,
-        )
-        for s in placed
-    )
-    return Programme(episode_id, title, slot.sample_rate, plan.length, tuple(placed), cues)
+    return Programme(episode_id, title, slot.sample_rate, plan.length, tuple(placed))
 
 
 def message_segments(programme: Programme) -> list[Segment]:

@@ -75,6 +75,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             UNIQUE (episode_id, aired_at)
         )""",
     ),
+    # 2: a placement's times in seconds were stored beside its samples; they follow from the
+    # samples and the render's sample rate, so they are read that way and no longer stored
+    (
+        "ALTER TABLE placements DROP COLUMN start_s",
+        "ALTER TABLE placements DROP COLUMN end_s",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -98,11 +104,17 @@ class Placement:
 
     @property
     def start_s(self) -> float:
-        return round(self.start_sample / self.sample_rate, 6)
+        return seconds(self.start_sample, self.sample_rate)
 
     @property
     def end_s(self) -> float:
-        return round(self.end_sample / self.sample_rate, 6)
+        return seconds(self.end_sample, self.sample_rate)
+
+
+@dataclass(frozen=True)
+class Airing:
+    added: bool  # False: exactly this airing was recorded before
+    render_id: int  # the render that was current when it aired
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,11 @@ class MessagePlacement:
     aired: tuple[str, ...]  # when this render went on the air
 
 
+def seconds(samples: int, rate: int) -> float:
+    """A time in the ledger's answers: seconds to the microsecond, from samples."""
+    return round(samples / rate, 6)
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -181,6 +198,7 @@ class Ledger:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.db.row_factory = sqlite3.Row  # rows are read by column name
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"cannot open the ledger {path.name}: {exc}") from exc
         try:
@@ -276,19 +294,10 @@ class Ledger:
             [(render_id, d.file, d.format, d.bytes, d.sha256) for d in record.deliverables],
         )
         self.db.executemany(
-            "INSERT INTO placements (render_id, message_id, position, start_s, end_s, "
-            "start_sample, end_sample, text_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO placements (render_id, message_id, position, start_sample, end_sample, "
+            "text_sha256) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (
-                    render_id,
-                    p.message_id,
-                    p.position,
-                    p.start_s,
-                    p.end_s,
-                    p.start_sample,
-                    p.end_sample,
-                    p.text_sha256,
-                )
+                (render_id, p.message_id, p.position, p.start_sample, p.end_sample, p.text_sha256)
                 for p in record.placements
             ],
         )
@@ -296,13 +305,13 @@ class Ledger:
 
     def mark_aired(
         self, episode_id: str, at: dt.datetime, *, now: dt.datetime | None = None
-    ) -> bool:
-        """Record that an episode went on the air at `at`. The airing is tied to the render
-        that was current then. Returns False when exactly this airing was already recorded."""
+    ) -> Airing:
+        """Record that an episode went on the air at `at`, tied to the render that was
+        current then (which may be older than the episode's latest render)."""
         now = now or now_utc()
         known = self.db.execute("SELECT 1 FROM episodes WHERE id = ?", (episode_id,)).fetchone()
         if known is None:
-            names = [r[0] for r in self.db.execute("SELECT id FROM episodes ORDER BY date, id")]
+            names = [r["id"] for r in self.db.execute("SELECT id FROM episodes ORDER BY date, id")]
             listed = ", ".join(names[-5:]) or "none yet"
             raise LedgerInputError(
                 f"episode '{episode_id}' has never been rendered; episodes in the ledger: {listed}"
@@ -316,9 +325,9 @@ class Ledger:
             "SELECT id, rendered_at FROM renders WHERE episode_id = ? ORDER BY id",
             (episode_id,),
         ).fetchall()
-        current = [rid for rid, when in renders if dt.datetime.fromisoformat(when) <= at]
+        current = [r["id"] for r in renders if dt.datetime.fromisoformat(r["rendered_at"]) <= at]
         if not current:
-            first = renders[0][1]
+            first = renders[0]["rendered_at"]
             raise LedgerInputError(
                 f"--at: episode '{episode_id}' was first rendered at {first}; "
                 f"it cannot have aired at {at.isoformat()}"
@@ -329,7 +338,7 @@ class Ledger:
                 "VALUES (?, ?, ?, ?) ON CONFLICT(episode_id, aired_at) DO NOTHING",
                 (episode_id, current[-1], at_text, now.isoformat()),
             )
-        return cursor.rowcount == 1
+        return Airing(added=cursor.rowcount == 1, render_id=current[-1])
 
     # --- reading -------------------------------------------------------------------------
 
@@ -337,9 +346,9 @@ class Ledger:
         rows = self.db.execute(
             """
             SELECT e.id, e.title, e.date,
-                   (SELECT COUNT(*) FROM renders r WHERE r.episode_id = e.id),
+                   (SELECT COUNT(*) FROM renders r WHERE r.episode_id = e.id) AS renders,
                    c.rendered_at, c.tool_version, c.duration_s,
-                   (SELECT COUNT(*) FROM placements p WHERE p.render_id = c.id)
+                   (SELECT COUNT(*) FROM placements p WHERE p.render_id = c.id) AS messages
             FROM episodes e
             JOIN renders c ON c.id = (SELECT MAX(id) FROM renders WHERE episode_id = e.id)
             ORDER BY e.date, e.id
@@ -347,15 +356,15 @@ class Ledger:
         ).fetchall()
         return [
             EpisodeRow(
-                id=r[0],
-                title=r[1],
-                date=r[2],
-                renders=r[3],
-                rendered_at=r[4],
-                tool_version=r[5],
-                duration_s=r[6],
-                messages=r[7],
-                aired=self._aired(episode_id=r[0]),
+                id=r["id"],
+                title=r["title"],
+                date=r["date"],
+                renders=r["renders"],
+                rendered_at=r["rendered_at"],
+                tool_version=r["tool_version"],
+                duration_s=r["duration_s"],
+                messages=r["messages"],
+                aired=self._aired(episode_id=r["id"]),
             )
             for r in rows
         ]
@@ -368,16 +377,18 @@ class Ledger:
         if render_id is not None:
             args = (render_id,)
             query = "SELECT aired_at FROM airings WHERE render_id = ? ORDER BY aired_at"
-        return tuple(r[0] for r in self.db.execute(query, args))
+        return tuple(r["aired_at"] for r in self.db.execute(query, args))
 
     def message(self, message_id: str) -> list[MessagePlacement]:
         """Where a message is placed: in each episode's current render, and in every render
         that went on the air (even if the episode was rendered again since)."""
         rows = self.db.execute(
             """
-            SELECT r.episode_id, e.title, r.date, r.id, r.rendered_at,
-                   r.id = (SELECT MAX(id) FROM renders WHERE episode_id = r.episode_id),
-                   p.position, p.start_s, p.end_s
+            SELECT r.episode_id, e.title AS episode_title, r.date AS episode_date,
+                   r.id AS render_id, r.rendered_at,
+                   r.id = (SELECT MAX(id) FROM renders WHERE episode_id = r.episode_id)
+                       AS current,
+                   p.position, p.start_sample, p.end_sample, r.sample_rate
             FROM placements p
             JOIN renders r ON r.id = p.render_id
             JOIN episodes e ON e.id = r.episode_id
@@ -390,16 +401,16 @@ class Ledger:
         ).fetchall()
         return [
             MessagePlacement(
-                episode_id=r[0],
-                episode_title=r[1],
-                episode_date=r[2],
-                render_id=r[3],
-                rendered_at=r[4],
-                current=bool(r[5]),
-                position=r[6],
-                start_s=r[7],
-                end_s=r[8],
-                aired=self._aired(render_id=r[3]),
+                episode_id=r["episode_id"],
+                episode_title=r["episode_title"],
+                episode_date=r["episode_date"],
+                render_id=r["render_id"],
+                rendered_at=r["rendered_at"],
+                current=bool(r["current"]),
+                position=r["position"],
+                start_s=seconds(r["start_sample"], r["sample_rate"]),
+                end_s=seconds(r["end_sample"], r["sample_rate"]),
+                aired=self._aired(render_id=r["render_id"]),
             )
             for r in rows
         ]
@@ -408,7 +419,7 @@ class Ledger:
         """Messages that may not be chosen again from the queue, with why: placed in another
         episode's current render (scheduled to air), or aired in any episode."""
         used: dict[str, str] = {}
-        for message_id, episode_id, aired_at in self.db.execute(
+        for row in self.db.execute(
             """
             SELECT p.message_id, r.episode_id, a.aired_at
             FROM placements p
@@ -419,6 +430,7 @@ class Ledger:
             ORDER BY r.id
             """
         ):
+            message_id, episode_id, aired_at = row["message_id"], row["episode_id"], row["aired_at"]
             if episode_id == except_episode:
                 continue  # the episode's own previous render: choosing them again is a re-render
             if aired_at is not None:
@@ -429,13 +441,13 @@ class Ledger:
 
     def current_render(self, episode_id: str) -> int | None:
         row = self.db.execute(
-            "SELECT MAX(id) FROM renders WHERE episode_id = ?", (episode_id,)
+            "SELECT MAX(id) AS id FROM renders WHERE episode_id = ?", (episode_id,)
         ).fetchone()
-        return None if row[0] is None else int(row[0])
+        return None if row["id"] is None else int(row["id"])
 
     def deliverables(self, render_id: int) -> list[DeliveredFile]:
         return [
-            DeliveredFile(*r)
+            DeliveredFile(r["file"], r["format"], r["bytes"], r["sha256"])
             for r in self.db.execute(
                 "SELECT file, format, bytes, sha256 FROM deliverables WHERE render_id = ? "
                 "ORDER BY file",
@@ -443,12 +455,21 @@ class Ledger:
             )
         ]
 
-    def placements(self, render_id: int) -> list[tuple[str, int, float, float]]:
+    def placements(self, render_id: int) -> list[Placement]:
+        """A render's placements, in programme order."""
         return [
-            (r[0], r[1], r[2], r[3])
+            Placement(
+                r["message_id"],
+                r["position"],
+                r["start_sample"],
+                r["end_sample"],
+                r["sample_rate"],
+                r["text_sha256"],
+            )
             for r in self.db.execute(
-                "SELECT message_id, position, start_s, end_s FROM placements "
-                "WHERE render_id = ? ORDER BY position",
+                "SELECT p.message_id, p.position, p.start_sample, p.end_sample, r.sample_rate, "
+                "p.text_sha256 FROM placements p JOIN renders r ON r.id = p.render_id "
+                "WHERE p.render_id = ? ORDER BY p.position",
                 (render_id,),
             )
         ]

@@ -80,7 +80,7 @@ def test_bed_never_raises_the_speech_loudness(tmp_path: Path) -> None:
     )
     head, loop = make_loop(dsp.normalize(sine(220, 3.0, -30), SR, -37.0, -1.0), SR // 2)
     bed_track = track(head=head, loop=loop, spans=((0, SR * 16),), ducks=((SR * 4, SR * 12),))
-    programme = Programme("e", "t", SR, SR * 16, (seg,), (), bed_track)
+    programme = Programme("e", "t", SR, SR * 16, (seg,), bed_track)
     mix = Mixdown(programme)
     with_bed = mix.render(SR * 4, SR * 12)
     without = mix.render(SR * 4, SR * 12, bed=False)

@@ -193,7 +193,7 @@ def placed(project: Project, episode: str) -> list[str]:
     with Ledger(project.ledger_path) as ledger:
         render_id = ledger.current_render(episode)
         assert render_id is not None
-        return [p[0] for p in ledger.placements(render_id)]
+        return [p.message_id for p in ledger.placements(render_id)]
 
 
 def test_two_episodes_never_share_a_message_until_repeats_are_allowed(

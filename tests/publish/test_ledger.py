@@ -90,7 +90,9 @@ def test_renders_deliverables_and_placements_read_back(tmp_path: Path) -> None:
         render_id = add(ledger, record("2026-w47", ["not-alone", "church-prays"]))
         assert [d.file for d in ledger.deliverables(render_id)] == ["2026-w47.mp3", "2026-w47.wav"]
         assert ledger.deliverables(render_id)[0].sha256 == "a" * 64
-        assert ledger.placements(render_id) == [
+        assert [
+            (p.message_id, p.position, p.start_s, p.end_s) for p in ledger.placements(render_id)
+        ] == [
             ("not-alone", 1, 10.0, 35.0),
             ("church-prays", 2, 40.0, 65.0),
         ]
@@ -111,8 +113,8 @@ def test_mark_aired_ties_the_airing_to_the_render_current_then(tmp_path: Path) -
     with Ledger(tmp_path / "l.sqlite") as ledger:
         first = add(ledger, record("2026-w47", ["not-alone", "church-prays"]))
         aired = dt.datetime(2026, 11, 22, 21, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-        assert ledger.mark_aired("2026-w47", aired, now=NOW) is True
-        assert ledger.mark_aired("2026-w47", aired, now=NOW) is False  # recorded once
+        assert ledger.mark_aired("2026-w47", aired, now=NOW).added is True
+        assert ledger.mark_aired("2026-w47", aired, now=NOW).added is False  # recorded once
         # re-rendered afterwards without church-prays: its airing stays in the answer
         later = dt.datetime(2026, 11, 25, tzinfo=UTC)
         second = add(ledger, record("2026-w47", ["not-alone"], when=later))
@@ -248,3 +250,44 @@ def test_the_ledger_location_follows_the_environment(
     result = runner.invoke(app, ["ledger", "episodes", "--json"])
 
     assert [e["id"] for e in json.loads(result.stdout)["episodes"]] == ["2026-w50"]
+
+
+def test_a_version_1_ledger_is_migrated_and_keeps_its_placements(tmp_path: Path) -> None:
+    """Version 1 stored each placement's seconds beside its samples; the migration drops them
+    and the answers are the same, now derived from the samples and the render's rate."""
+    from audio_pipeline.publish.ledger import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO episodes VALUES ('2026-w40', 'old', '2026-10-04')")
+    db.execute(
+        "INSERT INTO renders VALUES (1, '2026-w40', 'old', '2026-10-04', "
+        "'2026-10-01T10:00:00+00:00', '0.1.0', 90.0, 48000, NULL)"
+    )
+    db.execute(
+        "INSERT INTO placements VALUES (1, 'not-alone', 1, 10.5, 30.25, 504000, 1452000, NULL)"
+    )
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        assert ledger.version == SCHEMA_VERSION
+        (placed,) = ledger.message("not-alone")
+        assert (placed.start_s, placed.end_s) == (10.5, 30.25)
+    columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(placements)")]
+    assert "start_s" not in columns and "end_s" not in columns
+
+
+def test_cli_mark_aired_counts_the_messages_of_the_render_that_aired(
+    ledger_project: Path,
+) -> None:
+    """An airing in the past belongs to the render current then: its message count is told,
+    not the count of a later re-render."""
+    with Ledger(ledger_project / "ledger.sqlite") as ledger:
+        later = AIRED + dt.timedelta(hours=1)
+        add(ledger, record("2026-w47", ["not-alone", "church-prays", "not-forgotten"], later))
+    marked = runner.invoke(app, ["ledger", "mark-aired", "2026-w47", "--at", AIRED_ARG])
+    assert marked.exit_code == 0, marked.stderr
+    assert "(2 message(s))" in marked.stdout
