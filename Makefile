@@ -30,7 +30,7 @@ demo: $(VENV)/.installed
 test: test-setup lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The benchmark (bench/, issue 8): tens of minutes; writes bench/RESULTS.md. Sizes and
+# The benchmark (bench/): tens of minutes; writes bench/RESULTS.md. Sizes and
 # sections are options: `make bench BENCH_ARGS="--runs 5 --sections warm,ffmpeg"`, and
 # `make bench BENCH_ARGS=--smoke` checks the harness in a minute.
 BENCH_ARGS ?=

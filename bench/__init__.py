@@ -1,4 +1,4 @@
-"""The benchmark of issue 8: render speed, scale and memory against baselines.
+"""The benchmark: render speed, scale and memory against baselines.
 
 `make bench` (or `python -m bench`) builds synthetic projects (workload.py), serves them
 through a local TTS stand-in with a fixed latency (standin.py), times real `audio-pipeline

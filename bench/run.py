@@ -1,4 +1,4 @@
-"""The benchmark of issue 8, end to end: `python -m bench [--smoke] [options]`.
+"""The benchmark, end to end: `python -m bench [--smoke] [options]`.
 
 Sections (each a median of --runs runs, every run a fresh process):
   warm     render of the N-message, M-minute episode with every clip cached (offline voice)

@@ -15,7 +15,7 @@ Bounded: at most `max_connections` connections are served (later ones are closed
 and counted as overflow), the server stops accepting after `lifetime_s`, every hold ends
 after `hang_s` or when the client goes away, and `stop()` joins every thread.
 
-The benchmark (bench/, issue 8) serves through it too: `latency_s` holds every answer that
+The benchmark (bench/) serves through it too: `latency_s` holds every answer that
 long after the request has been read (a fixed service time per request), and
 `seconds_per_letter` sets the pace of the speech it returns.
 """

@@ -1,7 +1,8 @@
 """Pure DSP on numpy arrays: no files, no globals. float32 mono (n,) or (n, channels).
 
 Everything here is deterministic: the same input gives the same output bytes, which is what
-makes two renders of the same episode byte-identical (issue 7).
+makes two renders of the same episode byte-identical (a killed render, run again, makes
+the very files an uninterrupted one would have).
 """
 
 from __future__ import annotations

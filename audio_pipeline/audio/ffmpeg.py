@@ -90,7 +90,7 @@ def decode(
 def change_tempo(samples: np.ndarray, sample_rate: int, factor: float) -> np.ndarray:
     """Time-stretch mono float32 audio by `factor` (>1 is faster), pitch kept (ffmpeg atempo).
 
-    gTTS has only normal and slow speeds, so tempo is set after synthesis (issue 2).
+    gTTS has only normal and slow speeds, so tempo is set after synthesis.
     """
     if abs(factor - 1.0) < 1e-9:
         return samples
@@ -115,7 +115,7 @@ def encoder(
     """Start an ffmpeg encoder reading float32 interleaved samples on stdin.
 
     `-bitexact` and `-map_metadata -1` keep the output free of encoder timestamps and of any
-    metadata we did not put there ourselves (issue 4: nothing identifying in the files).
+    metadata we did not put there ourselves (nothing identifying may reach the files).
     """
     cmd = [ffmpeg_exe(), *_BASE, "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels)]
     cmd += ["-i", "pipe:0", "-map_metadata", "-1", "-fflags", "+bitexact"]

@@ -1,7 +1,7 @@
 """RIFF/WAVE reading and streaming writing: PCM 16/24-bit and IEEE float 32-bit.
 
 Hand-written because no library here both streams blocks out, writes 24-bit, and places our
-own chunks (bext, cue, LIST/adtl for issue 4): the standard `wave` module does PCM only
+own chunks (bext, cue, LIST/adtl for the cue metadata): the standard `wave` module does PCM only
 and has no chunk API; scipy's writer holds the whole file in memory and has no 24-bit.
 
 Layout written: RIFF, [JUNK reserve], fmt, [fact], data, [trailing chunks]. Every chunk is

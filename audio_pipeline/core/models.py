@@ -45,7 +45,7 @@ class Message:
     source: Path
     title: str | None = None
     attribution: str | None = None
-    # The attribution line may reach the air only when the editor marks it so (issue 4).
+    # The attribution line may reach the air only when the editor marks it so.
     attribution_approved: bool = False
     notes: str | None = None
 
@@ -66,7 +66,7 @@ class VoiceProfile:
     paragraph_pause_s: float = defaults.PARAGRAPH_PAUSE_S
     fallback_voice: str | None = None
     description: str | None = None
-    # voices/lexicon.yaml merged with voices/<name>.lexicon.yaml (issue 5)
+    # voices/lexicon.yaml merged with voices/<name>.lexicon.yaml
     lexicon: Lexicon = EMPTY_LEXICON
 
 
@@ -77,7 +77,7 @@ class SelectOrder(StrEnum):
 
 @dataclass(frozen=True)
 class SelectRule:
-    """An episode's `select:`: which approved messages the queue gives it (issue 6)."""
+    """An episode's `select:`: which approved messages the queue gives it."""
 
     max_messages: int
     order: SelectOrder = SelectOrder.OLDEST_APPROVAL

@@ -2,7 +2,7 @@
 
 Two reads of the programme serve every profile at once. The first measures each profile's
 processed speech without the music bed (the speech stays the loudness reference, so a bed
-can never raise it: issue 3), giving each profile its one gain and its per-segment trims.
+can never raise it), giving each profile its one gain and its per-segment trims.
 The second streams the programme block by block through each profile's processing chain
 (band limit, speech levelling), the trims, the gain and a look-ahead true-peak limiter per
 group of files that share a ceiling, into every file of every profile at once: WAV writers,
@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 SR = defaults.SAMPLE_RATE
 MAX_ENCODE_ROUNDS = 4
 ENCODED_TOLERANCE_LU = 0.15  # a file further than this from its target is made again
-MESSAGE_TOLERANCE_LU = 0.5  # issue 3: no message more than 0.5 LU from the target
+MESSAGE_TOLERANCE_LU = 0.5  # a listener never rides the volume: no message further off
 
 
 def _scaled_spans(

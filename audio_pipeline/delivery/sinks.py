@@ -119,7 +119,7 @@ class _WavSink:
         spans: tuple[tuple[int, int, int], ...] = (),
         frames: int = 0,
     ) -> None:
-        # room for the bext chunk (issue 4), filled once the file has been measured
+        # room for the bext chunk (EBU Tech 3285), filled once the file has been measured
         self.path = path
         self.fmt = fmt
         self.writer = wavfile.WavWriter(

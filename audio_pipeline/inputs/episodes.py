@@ -165,7 +165,7 @@ def _episode_fields(
 
 
 def _slot_fields(r: FieldReader, values: dict[str, object]) -> None:
-    """slot, margin and fit: the programme must fit slot - margin (issue 3)."""
+    """slot, margin and fit: the programme must fit slot - margin (the partner's margin)."""
     durations: dict[str, float | None] = {}
     for key in ("slot", "margin"):
         raw = r.data.get(key)

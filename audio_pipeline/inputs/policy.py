@@ -1,4 +1,4 @@
-"""The metadata policy file: which fields may reach the files' metadata (issue 4). A project's
+"""The metadata policy file: which fields may reach the files' metadata. A project's
 input/metadata_policy.yaml, or the shipped audio_pipeline/data/metadata_policy.yaml."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stage: embed the metadata in each deliverable file, after it has been measured (issue 4).
+"""Stage: embed the metadata in each deliverable file, after it has been measured.
 
 One call per deliverable: the file says its own format and rate, the deliverable carries its
 measured loudness (decoded back), and the PublicMetadata is what the policy lets into the

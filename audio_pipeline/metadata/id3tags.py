@@ -1,4 +1,4 @@
-"""ID3v2.4 tags for MP3 deliverables, written with mutagen (issue 4).
+"""ID3v2.4 tags for MP3 deliverables, written with mutagen.
 
 TIT2 (episode title), TPE1 (station), TDRC (episode date), TLAN "kor", one CHAP frame per cue
 (ID3v2 Chapter Frame Addendum 1.0) and a top-level, ordered CTOC listing them. Chapter times

@@ -1,4 +1,4 @@
-"""The metadata policy: which fields may leave the production machine, and where (issue 4).
+"""The metadata policy: which fields may leave the production machine, and where.
 
 Listeners and believers in North Korea are in danger and supporters' details are private, so
 every metadata writer (bext/cue/LIST chunks, ID3 tags, cues.json, cue sheets, labels,

@@ -1,9 +1,9 @@
-"""Stage: the sidecar files, for every deliverable and for the episode (issue 4).
+"""Stage: the sidecar files, for every deliverable and for the episode.
 
 Per episode: `cues.json` (canonical) and `broadcast-log.csv` (what the ministry reports to
 supporters). Per deliverable file, with times from that file's own sample rate: a CD cue
 sheet, Audacity labels and Podcasting 2.0 chapters. The primary deliverable (the first WAV)
-keeps the issue-2 names `<episode-id>.cue` and `<episode-id>.labels.txt` (and
+keeps the first version's names `<episode-id>.cue` and `<episode-id>.labels.txt` (and
 `<episode-id>.chapters.json`); every other file's sidecars are named after the file itself,
 e.g. `2026-w47.mp3.cue`, `2026-w47.mp3.labels.txt`, `2026-w47.mp3.chapters.json`.
 

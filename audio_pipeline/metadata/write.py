@@ -31,7 +31,7 @@ def write_metadata(
     profile: DeliveryProfile,
     extra: Mapping[str, object] | None = None,
 ) -> None:
-    """Stage (issue 4): embed the metadata in each measured deliverable, then write the
+    """Stage: embed the metadata in each measured deliverable, then write the
     sidecars; both see only what the metadata policy lets out."""
 
     def view(scope: str) -> PublicMetadata:

@@ -51,7 +51,7 @@ def script_for(message: Message, voice: VoiceProfile, engine: Engine) -> Script:
 def clip_key(engine: Engine, voice: VoiceProfile, script: Script) -> str:
     """Everything that shapes the cached clip, and nothing else (not the voice's name).
 
-    The lexicon entries the script used are part of it (issue 5); entries it did not use are
+    The lexicon entries the script used are part of it; entries it did not use are
     not, and a script that used none hashes as it did before lexicons existed."""
     fields: dict[str, object] = {
         "engine": engine.name,

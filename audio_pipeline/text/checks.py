@@ -1,6 +1,6 @@
 """Listener checks: warnings for the editor and the reviewer, never silent edits.
 
-Two families (issue 5):
+Two families:
 - `identifying`: details that could identify a supporter, a listener or a believer, for the
   editor to remove before approval (phone numbers, e-mail addresses, URLs, long digit runs,
   street addresses, personal names written in Latin letters or with a title).

@@ -11,7 +11,7 @@ from tests.conftest import SR, sine
 
 
 def test_mono_sine_at_minus_20_dbfs_reads_minus_23_lufs() -> None:
-    # issue 2: a 1 kHz sine with peaks at -20 dBFS in a mono file reads -23.0 LUFS
+    # EBU Tech 3341: a 1 kHz sine with peaks at -20 dBFS in a mono file reads -23.0 LUFS
     assert loudness.integrated_lufs(sine(1000, 10, -20), SR) == pytest.approx(-23.0, abs=0.1)
 
 

@@ -1,4 +1,4 @@
-"""The benchmark harness (bench/, issue 8) in a small smoke run: it must count what it claims
+"""The benchmark harness (bench/) in a small smoke run: it must count what it claims
 to count. No timing is asserted here; speed goals live in bench/RESULTS.md."""
 
 from __future__ import annotations

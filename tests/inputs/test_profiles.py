@@ -1,4 +1,4 @@
-"""Delivery profiles: shipped defaults, project profiles, and the episode fields of issue 3."""
+"""Delivery profiles: shipped defaults, project profiles, and the episode's slot fields."""
 
 from __future__ import annotations
 

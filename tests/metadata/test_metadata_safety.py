@@ -1,4 +1,4 @@
-"""Nothing identifying anyone leaves in any byte of any output file (issue 4).
+"""Nothing identifying anyone leaves in any byte of any output file.
 
 An e-mail address, a phone number and a person's name are planted in a message's notes and
 approver, and a name in an attribution the editor did not approve; the episode is rendered

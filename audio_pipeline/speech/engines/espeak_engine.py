@@ -10,10 +10,10 @@ function-static `Flutter_ix`, which survives even espeak_Initialize), so the sam
 comes out a few samples different depending on what the process said before. Children
 forked from a zygote that loaded the library but never spoke (espeak_worker.py) start from
 the same state, which makes every sentence a pure function of its text and options: a render
-killed half-way and rerun produces the very clips an uninterrupted render would have
-(issue 7), and sentences can be spoken on several cores at once. (multiprocessing's
-forkserver was tried first: each of its children re-imports the parent's __main__, about
-1.5 s a sentence under the console script.)
+killed half-way and rerun produces the very clips an uninterrupted render would have, and
+sentences can be spoken on several cores at once. (multiprocessing's forkserver was tried
+first: each of its children re-imports the parent's __main__, about 1.5 s a sentence under
+the console script.)
 """
 
 from __future__ import annotations
