@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pyebur128
-from numpy.lib.stride_tricks import sliding_window_view
 
 from audio_pipeline.core.models import Loudness
 
@@ -91,12 +90,6 @@ def _at_most(threshold: float, dtype: np.dtype) -> np.floating:
     if float(t) > threshold:
         t = np.nextafter(t, dtype.type(-np.inf))
     return t  # type: ignore[no-any-return]
-
-
-def interpolate_4x(x: np.ndarray) -> np.ndarray:
-    """All four interpolated phases of a 1-D signal, preceded by silence: shape (n, 4)."""
-    padded = np.concatenate([np.zeros(TP_TAPS - 1), x.astype(np.float64)])
-    return sliding_window_view(padded, TP_TAPS) @ TP_MATRIX
 
 
 class TruePeakMeter:

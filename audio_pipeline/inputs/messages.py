@@ -36,10 +36,6 @@ MESSAGE_FIELDS = (
 )
 
 
-def load_message(path: Path, project: Project) -> tuple[Message | None, list[Problem]]:
-    message, problems, _ = _read_message(path, project)
-    return message, problems
-
 
 def _read_message(path: Path, project: Project) -> tuple[Message | None, list[Problem], str | None]:
     """(message or None, problems, the id the file claims even when it has problems)."""

@@ -23,7 +23,6 @@ BEXT_VERSION = 2
 # OriginationDate 10, OriginationTime 8, TimeReference uint64, Version uint16, UMID 64,
 # five int16 loudness fields, 180 reserved bytes; CodingHistory follows, variable length.
 _BEXT_FIXED = struct.Struct("<256s32s32s10s8sQH64s5h180s")
-BEXT_FIXED_SIZE = _BEXT_FIXED.size  # 602
 # Tech 3285 v2: a loudness field that is not used holds 0x7FFF.
 LOUDNESS_NOT_SET = 0x7FFF
 # JUNK reserve the WAV writer leaves for the bext chunk (header + 602 + CodingHistory); what
