@@ -106,6 +106,18 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
     return project, report.output_dir
 
 
+@pytest.fixture
+def warm_project(
+    project: Project, rendered: tuple[Project, Path], monkeypatch: pytest.MonkeyPatch
+) -> Project:
+    """The shared set-up of most tests: a fresh copy of the sample project as the working
+    directory, sharing the session's warm clip cache (through AUDIO_PIPELINE_CACHE too, so
+    the CLI finds it). The cache is safe to share: entries are content-addressed."""
+    monkeypatch.chdir(project.root)
+    monkeypatch.setenv("AUDIO_PIPELINE_CACHE", str(rendered[0].cache_dir))
+    return Project.at(project.root, cache_dir=rendered[0].cache_dir)
+
+
 def ffmpeg_ebur128(path: Path) -> dict[str, float]:
     """An independent meter: ffmpeg's ebur128 filter with true peak. Returns I, LRA, TP."""
     cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-i", str(path)]

@@ -13,7 +13,8 @@ from audio_pipeline.core.models import Loudness
 
 def clock(seconds: float) -> str:
     sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
+    # rounded to the tenth shown first, so 59.96 s reads 1:00.0, never 0:60.0
+    seconds = round(abs(seconds), 1)
     minutes, secs = divmod(seconds, 60)
     if minutes >= 60:
         hours, minutes = divmod(int(minutes), 60)

@@ -36,7 +36,6 @@ MESSAGE_FIELDS = (
 )
 
 
-
 def _read_message(path: Path, project: Project) -> tuple[Message | None, list[Problem], str | None]:
     """(message or None, problems, the id the file claims even when it has problems)."""
     data, problems = load_yaml_mapping(path, root=project.root)

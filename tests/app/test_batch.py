@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from audio_pipeline.app.batch import BatchArgumentError, parse_week, week_of, why_render
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.digest import sha256_file
-from audio_pipeline.core.errors import OutputError
+from audio_pipeline.core.errors import OutputError, RenderError
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.metadata import manifest
@@ -239,3 +239,37 @@ def test_a_render_that_cannot_publish_is_not_in_the_ledger(
     assert not (week_project.output_dir / "w48-a").exists()
     with Ledger(week_project.ledger_path) as ledger:
         assert ledger.episodes() == [] and ledger.message("not-alone") == []
+
+
+def test_the_week_is_validated_before_anything_renders_and_each_file_decoded_once(
+    warm_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every episode of the week is loaded (and its problems known) before the first render
+    starts; the bumpers the three sample episodes share are decoded once for the whole run."""
+    from audio_pipeline.app import batch
+    from audio_pipeline.audio import ffmpeg
+
+    events: list[str] = []
+    decoded: list[str] = []
+    real_load, real_decode = batch.load_episode, ffmpeg.decode
+
+    def load(path: Path, *args: object, **kwargs: object) -> object:
+        events.append(f"load {path.stem}")
+        return real_load(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def render(inputs: object, *args: object, **kwargs: object) -> None:
+        events.append("render")
+        raise RenderError("not rendered in this test")
+
+    def decode(source: object, **kwargs: object) -> object:
+        if isinstance(source, Path):
+            decoded.append(source.name)
+        return real_decode(source, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "load_episode", load)
+    monkeypatch.setattr(batch, "render_loaded", render)
+    monkeypatch.setattr(ffmpeg, "decode", decode)
+    batch.run_batch(warm_project, "2026-W47", force=True)
+    assert events[:3] == ["load 2026-w47-google", "load 2026-w47-partner", "load 2026-w47"]
+    assert events[3:] == ["render"] * 3
+    assert sorted(decoded) == ["intro.wav", "outro.wav", "soft-pad.wav", "sting.wav"]

@@ -21,13 +21,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli_project(
-    project: Project, rendered: tuple[Project, Path], monkeypatch: pytest.MonkeyPatch
-) -> Project:
-    """A project in the working directory, sharing the session's warm clip cache."""
-    monkeypatch.chdir(project.root)
-    monkeypatch.setenv("AUDIO_PIPELINE_CACHE", str(rendered[0].cache_dir))
-    return Project.at(project.root, cache_dir=rendered[0].cache_dir)
+def cli_project(warm_project: Project) -> Project:
+    return warm_project
 
 
 def invoke(*args: str) -> object:
