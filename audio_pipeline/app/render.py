@@ -281,7 +281,7 @@ def plan_tempo(slot: Slot, clips: Sequence[Clip], reporter: Reporter) -> float:
     try:
         tempo = slot.plan(pieces).tempo
     except SlotOverrun as exc:
-        raise SlotOverrunError("\n".join(exc.lines)) from exc
+        raise SlotOverrunError(exc.lines[0], notes=tuple(exc.lines[1:])) from exc
     if tempo != 1.0:
         reporter.warn(f"messages sped up {tempo:.3f}x (pitch kept) to fit the slot")
     return tempo

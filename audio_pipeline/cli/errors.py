@@ -27,12 +27,14 @@ class Told:
     details: tuple[str, ...] = ()  # one line per problem (invalid input)
     exit_code: ExitCode = ExitCode.FAILED
     error: bool = True  # printed as "error: ..." (an interruption is not an error)
+    notes: tuple[str, ...] = ()  # a report that follows the one line (what fits a slot)
 
     def lines(self) -> list[str]:
         """What a command prints on stderr."""
         if self.details:
             return [f"error: {d}" for d in self.details] + [f"{self.summary}."]
-        return [f"error: {self.summary}" if self.error else self.summary]
+        head = f"error: {self.summary}" if self.error else self.summary
+        return [head, *(f"  {note}" for note in self.notes)]
 
 
 def tell(exc: BaseException) -> Told:
@@ -41,7 +43,8 @@ def tell(exc: BaseException) -> Told:
         summary = exc.summary or f"{len(exc.problems)} problem(s) found; nothing was written"
         return Told(summary, tuple(str(p) for p in exc.problems), ExitCode.INVALID_INPUT)
     if isinstance(exc, PipelineError):
-        return Told(one_line(str(exc)), exit_code=ExitCode(exc.exit_code))
+        notes = tuple(one_line(n) for n in exc.notes)
+        return Told(one_line(str(exc)), exit_code=ExitCode(exc.exit_code), notes=notes)
     if isinstance(exc, KeyboardInterrupt):
         return Told(
             "interrupted; the previous output was left untouched",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import out
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.project import Project
+from audio_pipeline.core.project import ENV_LEDGER, Project
 from audio_pipeline.publish.ledger import Ledger
 
 
@@ -48,7 +49,7 @@ def ledger_mark_aired(
 
     with errors_to_exit_codes():
         when = parse_datetime(at)
-        project = project_for()
+        project = project_for(required=ENV_LEDGER not in os.environ)
         with _open_ledger(project) as ledger:
             airing = ledger.mark_aired(episode_id, when)
             placed = ledger.placements(airing.render_id)  # the render that aired, not the latest
@@ -66,7 +67,7 @@ def ledger_message(
 ) -> None:
     """Where and when a message was placed and aired (the answer for its supporter)."""
     with errors_to_exit_codes():
-        project = project_for()
+        project = project_for(required=ENV_LEDGER not in os.environ)
         with _open_ledger(project) as ledger:
             rows = ledger.message(message_id)
         if json_report:
@@ -94,7 +95,7 @@ def ledger_episodes(
 ) -> None:
     """Every episode in the ledger: latest render, messages, length, when it aired."""
     with errors_to_exit_codes():
-        project = project_for()
+        project = project_for(required=ENV_LEDGER not in os.environ)
         with _open_ledger(project) as ledger:
             rows = ledger.episodes()
         if json_report:

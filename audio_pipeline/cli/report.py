@@ -62,6 +62,8 @@ class ConsoleReporter:
             self.err.print(f"error: {name}: {told.summary}", highlight=False, markup=False)
             for problem in told.details:
                 self.err.print(f"  error: {problem}", highlight=False, markup=False)
+            for note in told.notes:
+                self.err.print(f"    {note}", highlight=False, markup=False)
         elif not self.quiet:
             why = f" ({result.reason})" if result.reason else ""
             self.err.print(

@@ -82,7 +82,8 @@ def normalize_text(
     symbols and pauses are applied; warnings (spelled-out words, removed addresses, listener
     checks) go to stderr. Without TEXT, each line of standard input gives one line of output."""
     with errors_to_exit_codes():
-        project = project_for()
+        # outside a project the text is prepared with no lexicon; a voice needs its project
+        project = project_for(required=voice is not None)
         lexicon, problems = load_global_lexicon(project)
         if voice is not None:
             profiles, voice_problems = load_voices(project)

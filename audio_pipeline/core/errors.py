@@ -41,9 +41,16 @@ def one_line(text: str) -> str:
 
 
 class PipelineError(Exception):
-    """Base of every error the CLI turns into one line. Fatal unless a subclass says otherwise."""
+    """Base of every error the CLI turns into one line. Fatal unless a subclass says otherwise.
+
+    `notes`, where an error carries a report (what fits a slot, what to drop), are the lines
+    told after that one line."""
 
     exit_code = ExitCode.FAILED
+
+    def __init__(self, message: str = "", *, notes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.notes = notes
 
 
 class InputError(PipelineError):

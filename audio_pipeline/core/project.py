@@ -97,6 +97,22 @@ class Project:
                 return str(candidate.relative_to(self.root))
         return str(path)
 
+    def _near(self, missing: Path) -> str:
+        """What the folder of a missing audio file does hold, to pick from."""
+        folder = missing.parent
+        try:
+            names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        except OSError:
+            return ""
+        if not names:
+            return ""
+        shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+        return f"; {self.show(folder)}/ holds: {shown}"
+
+    def found(self) -> bool:
+        """Whether this is a project folder (it has voices/ and input/)."""
+        return self.voices_dir.is_dir() and (self.root / defaults.INPUT_DIR).is_dir()
+
     def resolve_audio(self, value: str) -> tuple[Path | None, str | None]:
         """Resolve a bumper/sting path named in an input file. Returns (path, problem)."""
         if "\x00" in value:
@@ -112,7 +128,7 @@ class Project:
             return None, f"'{shown}' is outside the allowed folders ({allowed})"
         try:
             if not real.exists():
-                return None, f"'{shown}' does not exist"
+                return None, f"'{shown}' does not exist{self._near(real)}"
             if not real.is_file():
                 return None, f"'{shown}' is not a file"
         except OSError as exc:  # a name too long for the file system, and the like

@@ -8,6 +8,7 @@ loader reports every problem of a file at once.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import unicodedata
@@ -227,8 +228,11 @@ class FieldReader:
         known = set(allowed)
         for key in self.data:
             if key not in known:
+                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
                 self.problem(
-                    _clip(key), f"unknown field; allowed fields: {', '.join(sorted(known))}"
+                    _clip(key),
+                    f"unknown field; {hint}allowed fields: {', '.join(sorted(known))}",
                 )
 
 

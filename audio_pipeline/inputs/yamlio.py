@@ -116,6 +116,10 @@ def load_yaml_mapping(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in str(exc.problem):
+            # YAML forbids tabs for indentation; editors that insert them are common
+            return fail(f"invalid YAML: {where}a tab indents this line; use spaces instead")
         return fail(f"invalid YAML: {where}{exc.problem or exc}")
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         return fail(f"invalid YAML: {exc}")

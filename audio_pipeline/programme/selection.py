@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Clip, Message, SelectOrder, SelectRule
@@ -45,15 +45,28 @@ class Queue:
     repeats: tuple[str, ...] = ()  # candidates that were placed or aired before
 
 
-def queue_for(messages: Mapping[str, Message], rule: SelectRule, used: Mapping[str, str]) -> Queue:
+class Used(Protocol):
+    """Why a message is not new: the ledger's Use (placed elsewhere, or aired and when)."""
+
+    @property
+    def aired_at(self) -> str | None: ...
+
+
+def queue_for(messages: Mapping[str, Message], rule: SelectRule, used: Mapping[str, Used]) -> Queue:
     approved = [m for m in messages.values() if m.is_approved]
     newest_first = rule.order is SelectOrder.NEWEST_APPROVAL
     approved.sort(key=approval_key, reverse=newest_first)
     fresh = [m for m in approved if m.id not in used]
     repeats = [m for m in approved if m.id in used]
     if rule.allow_repeats:
-        # never-aired messages first; repeats only fill what is left
-        return Queue(tuple(fresh + repeats), 0, tuple(m.id for m in repeats))
+        # never aired first (new, then placed elsewhere but not yet aired), then the least
+        # recently aired; each group keeps the rule's approval order (sorting is stable)
+        def aired(m: Message) -> str | None:
+            return used[m.id].aired_at
+
+        placed = [m for m in repeats if aired(m) is None]
+        again = sorted((m for m in repeats if aired(m) is not None), key=lambda m: str(aired(m)))
+        return Queue(tuple(fresh + placed + again), 0, tuple(m.id for m in placed + again))
     return Queue(tuple(fresh), len(repeats))
 
 

@@ -112,6 +112,17 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class Use:
+    """Why a message is not new to the queue: placed elsewhere, or aired (and when last)."""
+
+    reason: str
+    aired_at: str | None = None  # UTC, ISO 8601; None: placed, never aired
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
 class Airing:
     added: bool  # False: exactly this airing was recorded before
     render_id: int  # the render that was current when it aired
@@ -415,10 +426,11 @@ class Ledger:
             for r in rows
         ]
 
-    def used_messages(self, *, except_episode: str | None = None) -> dict[str, str]:
+    def used_messages(self, *, except_episode: str | None = None) -> dict[str, Use]:
         """Messages that may not be chosen again from the queue, with why: placed in another
-        episode's current render (scheduled to air), or aired in any episode."""
-        used: dict[str, str] = {}
+        episode's current render (scheduled to air), or aired in any episode (the latest
+        airing kept, for "least recently aired first")."""
+        used: dict[str, Use] = {}
         for row in self.db.execute(
             """
             SELECT p.message_id, r.episode_id, a.aired_at
@@ -433,10 +445,12 @@ class Ledger:
             message_id, episode_id, aired_at = row["message_id"], row["episode_id"], row["aired_at"]
             if episode_id == except_episode:
                 continue  # the episode's own previous render: choosing them again is a re-render
+            known = used.get(message_id)
             if aired_at is not None:
-                used[message_id] = f"aired in '{episode_id}' at {aired_at}"
-            elif message_id not in used:
-                used[message_id] = f"placed in episode '{episode_id}'"
+                if known is None or known.aired_at is None or aired_at > known.aired_at:
+                    used[message_id] = Use(f"aired in '{episode_id}' at {aired_at}", aired_at)
+            elif known is None:
+                used[message_id] = Use(f"placed in episode '{episode_id}'")
         return used
 
     def current_render(self, episode_id: str) -> int | None:

@@ -231,10 +231,24 @@ def test_overrun_fails_with_a_report(partner: tuple[Project, Path, dict]) -> Non
     short.write_text(text.replace("id: partner-test", "id: too-long"), "utf-8")
     with pytest.raises(SlotOverrunError) as info:
         render_episode(project, short)
-    lines = str(info.value).splitlines()
-    assert lines[0].startswith("programme overruns its slot by")
-    assert lines[1].startswith("messages that fit, in order: ")
+    assert str(info.value).startswith("programme overruns its slot by")
+    assert info.value.notes[0].startswith("messages that fit, in order: ")
     assert not (project.output_dir / "too-long").exists()
+    # the producer reads the report as the lines it is, never folded into one
+    from typer.testing import CliRunner
+
+    from audio_pipeline.cli.main import app
+
+    told = CliRunner().invoke(
+        app,
+        ["--project", str(project.root), "render", "--quiet", str(short)],
+        env={"AUDIO_PIPELINE_CACHE": str(project.cache_dir)},
+    )
+    lines = told.stderr.splitlines()
+    assert told.exit_code == 1 and "?" not in told.stderr
+    assert lines[0].startswith("error: programme overruns its slot by")
+    assert lines[1].startswith("  messages that fit, in order: ")
+    assert any(line.startswith("  drop to fit: ") for line in lines)
 
 
 def test_trim_curve_block_by_block_is_the_interpolated_curve() -> None:

@@ -22,7 +22,7 @@ from audio_pipeline.core.models import (
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.programme.selection import choose, queue_for
-from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.ledger import Ledger, Use
 from tests.conftest import REPO, write_yaml
 
 SR = 48_000
@@ -152,13 +152,28 @@ def test_queue_order_and_what_is_left_out() -> None:
         )
     }
     rule = SelectRule(max_messages=3)
-    queue = queue_for(messages, rule, used={"e": "aired"})
+    queue = queue_for(messages, rule, used={"e": Use("aired", "2026-11-01T21:00:00+00:00")})
     assert [m.id for m in queue.candidates] == ["c", "a", "b"]
     assert queue.already_used == 1
     newest = queue_for(messages, SelectRule(3, SelectOrder.NEWEST_APPROVAL), used={})
     assert [m.id for m in newest.candidates] == ["e", "b", "a", "c"]
-    repeats = queue_for(messages, SelectRule(3, allow_repeats=True), used={"c": "aired"})
+    used = {"c": Use("aired", "2026-11-01T21:00:00+00:00")}
+    repeats = queue_for(messages, SelectRule(3, allow_repeats=True), used=used)
     assert [m.id for m in repeats.candidates] == ["a", "b", "e", "c"]  # repeats come last
+
+
+def test_with_repeats_never_aired_comes_first_then_least_recently_aired() -> None:
+    """A message placed in another episode but not aired yet has never aired: it comes
+    before every aired one; aired ones come oldest airing first, whatever their approval."""
+    messages = {m.id: m for m in (message(k, i + 1) for i, k in enumerate("abcde"))}
+    used = {
+        "a": Use("aired in 'w45'", "2026-11-08T21:00:00+00:00"),
+        "b": Use("aired in 'w44'", "2026-11-01T21:00:00+00:00"),
+        "c": Use("placed in episode 'w48'"),
+    }
+    queue = queue_for(messages, SelectRule(5, allow_repeats=True), used=used)
+    assert [m.id for m in queue.candidates] == ["d", "e", "c", "b", "a"]
+    assert queue.repeats == ("c", "b", "a")
 
 
 def clip(msg_id: str, seconds: float) -> Clip:

@@ -145,11 +145,14 @@ def test_used_messages_are_those_placed_elsewhere_or_aired(tmp_path: Path) -> No
         add(ledger, record("2026-w48", ["hope-in-waiting"]))
         used = ledger.used_messages(except_episode="2026-w47")
         assert set(used) == {"hope-in-waiting"}  # its own placements are its to keep
-        assert "placed in episode '2026-w48'" in used["hope-in-waiting"]
+        assert str(used["hope-in-waiting"]) == "placed in episode '2026-w48'"
+        assert used["hope-in-waiting"].aired_at is None
         ledger.mark_aired("2026-w47", RENDERED + dt.timedelta(days=2), now=NOW)
         used = ledger.used_messages(except_episode="2026-w49")
         assert set(used) == {"not-alone", "church-prays", "hope-in-waiting"}
-        assert used["not-alone"].startswith("aired in '2026-w47'")
+        assert str(used["not-alone"]).startswith("aired in '2026-w47'")
+        aired = (RENDERED + dt.timedelta(days=2)).isoformat()
+        assert used["not-alone"].aired_at == aired
 
 
 def test_parse_datetime() -> None:
