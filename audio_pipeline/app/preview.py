@@ -33,7 +33,6 @@ from audio_pipeline.speech.synthesis import ClipJob, load_clip, synthesize_clip
 from audio_pipeline.text.checks import TextWarning
 from audio_pipeline.text.normalize import review_warnings
 
-DEFAULT_PREVIEW_VOICE = "ko-google"
 REVIEW_FOLDER = "review"  # output/review/: reserved, no episode may take this id
 
 
@@ -86,7 +85,12 @@ def _choose(
         raise InputError(
             [Problem(file, "status", f"message is {message.status.value}; it cannot be previewed")]
         )
-    name = voice_name or DEFAULT_PREVIEW_VOICE
+    name = voice_name or project.default_voice
+    if voice_name is None and message.status is Status.PENDING:
+        # unapproved text never leaves the machine: with no voice named, the offline one
+        default = voices.get(name)
+        if default is None or ENGINES[default.engine].network:
+            name = defaults.DEFAULT_VOICE
     voice = voices.get(name)
     if voice is None:
         shown = project.show(project.voices_dir / f"{name}.yaml")

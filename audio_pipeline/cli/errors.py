@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import typer
@@ -28,6 +28,16 @@ class Told:
     exit_code: ExitCode = ExitCode.FAILED
     error: bool = True  # printed as "error: ..." (an interruption is not an error)
     notes: tuple[str, ...] = ()  # a report that follows the one line (what fits a slot)
+
+    def document(self) -> dict[str, object]:
+        """The failure as JSON fields (the --json documents of render and validate)."""
+        return {
+            "ok": False,
+            "exit_code": int(self.exit_code),
+            "error": self.summary,
+            "problems": list(self.details),
+            "notes": list(self.notes),
+        }
 
     def lines(self) -> list[str]:
         """What a command prints on stderr."""
@@ -58,14 +68,17 @@ def tell(exc: BaseException) -> Told:
 
 
 @contextlib.contextmanager
-def errors_to_exit_codes() -> Iterator[None]:
-    """Every command's body runs inside this: what it raises is told, and exits."""
+def errors_to_exit_codes(on_failure: Callable[[Told], None] | None = None) -> Iterator[None]:
+    """Every command's body runs inside this: what it raises is told, and exits.
+    `on_failure` sees the failure first (a --json command prints its document of it)."""
     try:
         yield
     except typer.Exit:
         raise
     except (Exception, KeyboardInterrupt) as exc:
         told = tell(exc)
+        if on_failure is not None:
+            on_failure(told)
         if State.debug and not isinstance(exc, (PipelineError, KeyboardInterrupt)):
             traceback.print_exc()
         for line in told.lines():

@@ -3,6 +3,7 @@ on stderr (ffmpeg-normalize keeps the same discipline, so a script can read stdo
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -15,3 +16,9 @@ from rich.console import Console
 LOG_WIDTH = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 110
 out = Console(highlight=False, soft_wrap=True, markup=False, width=LOG_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, width=LOG_WIDTH)
+
+
+def print_json(document: object) -> None:
+    """A --json document on stdout, alone (the console's wrapping and markup kept out)."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()

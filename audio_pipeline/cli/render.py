@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import traceback
 from pathlib import Path
 from typing import Annotated
@@ -12,18 +11,20 @@ import typer
 from audio_pipeline.app.render import render_episode
 from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli.app import app
-from audio_pipeline.cli.errors import errors_to_exit_codes
+from audio_pipeline.cli.errors import Told, errors_to_exit_codes
 from audio_pipeline.cli.options import (
     ConcurrencyOption,
     RequestsPerMinuteOption,
     State,
     project_for,
 )
-from audio_pipeline.cli.output import err, out
+from audio_pipeline.cli.output import err, out, print_json
 from audio_pipeline.cli.report import (
+    JSON_SCHEMA,
     ConsoleReporter,
     batch_document,
     batch_summary,
+    render_document,
     summary,
 )
 from audio_pipeline.core import defaults
@@ -44,10 +45,23 @@ def render(
     ] = False,
     concurrency: ConcurrencyOption = defaults.RENDER_CONCURRENCY,
     requests_per_minute: RequestsPerMinuteOption = defaults.TTS_REQUESTS_PER_MINUTE,
+    json_report: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print a machine-readable report on stdout (the summary on stderr)."
+        ),
+    ] = False,
 ) -> None:
     """Render an episode: clips, loudness, programme WAV and MP3, cues."""
     reporter = ConsoleReporter(err, quiet=quiet)
-    with errors_to_exit_codes():
+
+    def failed(told: Told) -> None:
+        if json_report:
+            print_json(
+                {"schema": JSON_SCHEMA, "episode_file": str(episode_file), **told.document()}
+            )
+
+    with errors_to_exit_codes(failed):
         project = project_for(episode_file)
         settings = RenderSettings(
             strict=strict,
@@ -58,8 +72,9 @@ def render(
             report = render_episode(project, episode_file, settings, reporter)
         finally:
             reporter.close()
-        assert report.output_dir is not None
-        summary(out, report, project.show(report.output_dir))
+        summary(err if json_report else out, report, project.show(report.output_dir))
+        if json_report:
+            print_json(render_document(report, project))
 
 
 @app.command()
@@ -135,7 +150,7 @@ def batch(
         if result.episodes:
             batch_summary(summary_console, label, result.episodes)
         if json_report:
-            typer.echo(json.dumps(batch_document(result, project), ensure_ascii=False, indent=2))
+            print_json(batch_document(result, project))
         if result.exit_code:
             failed = result.count("failed")
             if failed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from audio_pipeline import __version__
 from audio_pipeline.app.batch import BatchReport, EpisodeResult
 from audio_pipeline.cli.errors import tell
 from audio_pipeline.core.display import clock, level, loudness_line
-from audio_pipeline.core.models import Clip, RunReport
+from audio_pipeline.core.models import Clip, Loudness, RunReport
 from audio_pipeline.core.project import Project
 
 
@@ -295,4 +296,72 @@ def batch_document(batch: BatchReport, project: Project) -> dict[str, Any]:
         "summary": {s: batch.count(s) for s in ("rendered", "skipped", "failed")},
         "exit_code": int(batch.exit_code),
         "episodes": [episode_document(e, project) for e in batch.episodes],
+    }
+
+
+JSON_SCHEMA = 1  # the version of every --json document; raised when a field changes meaning
+
+
+def _levels(loudness: Loudness | None) -> dict[str, float | None]:
+    def num(value: float | None) -> float | None:
+        return round(value, 2) if value is not None and math.isfinite(value) else None
+
+    if loudness is None:
+        return {"integrated_lufs": None, "true_peak_dbtp": None, "lra_lu": None}
+    return {
+        "integrated_lufs": num(loudness.integrated_lufs),
+        "true_peak_dbtp": num(loudness.true_peak_dbtp),
+        "lra_lu": num(loudness.lra_lu),
+    }
+
+
+def render_document(report: RunReport, project: Project) -> dict[str, Any]:
+    """`render --json`: what the render made, for scripts (schema in the README)."""
+    programme = report.programme
+    rate = programme.sample_rate
+    return {
+        "schema": JSON_SCHEMA,
+        "ok": True,
+        "episode_id": report.episode_id,
+        "output_dir": project.show(report.output_dir),
+        "elapsed_s": round(report.elapsed_s, 2),
+        "programme": {
+            "duration_s": round(programme.duration_s, 3),
+            **_levels(report.programme_loudness),
+        },
+        "tempo": round(report.tempo, 4),
+        "clips": {
+            "total": report.clips_total,
+            "cached": report.clips_cached,
+            "synthesized": report.clips_synthesized,
+        },
+        "fallbacks": report.fallbacks,
+        "warnings": report.warnings,
+        "messages": [
+            {
+                "id": s.message_id,
+                "voice": s.voice,
+                "engine": s.engine,
+                "fallback": s.fallback,
+                "cached": s.cached,
+                "start_s": round(s.start / rate, 3),
+                "end_s": round(s.end / rate, 3),
+            }
+            for s in programme.segments
+            if s.message_id
+        ],
+        "deliverables": [
+            {
+                "file": d.path.name,
+                "profile": d.profile,
+                "format": d.format,
+                "sample_rate": d.sample_rate,
+                "target_lufs": d.target_lufs,
+                "ceiling_dbtp": d.true_peak_ceiling_dbtp,
+                **_levels(d.loudness),
+            }
+            for d in report.deliverables
+        ],
+        "selection": report.selection,
+        "ledger_render_id": report.ledger_render_id,
     }

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from audio_pipeline.cli.app import app
-from audio_pipeline.cli.errors import errors_to_exit_codes
+from audio_pipeline.cli.errors import Told, errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
-from audio_pipeline.cli.output import err, out
+from audio_pipeline.cli.output import err, out, print_json
+from audio_pipeline.cli.report import JSON_SCHEMA
 from audio_pipeline.core.display import clock, loudness_line
 from audio_pipeline.core.errors import (
     InputError,
@@ -30,17 +31,27 @@ def validate(
     episode_file: Annotated[
         Path | None, typer.Argument(help="Episode YAML; without it, every file of the project.")
     ] = None,
+    json_report: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable result on stdout.")
+    ] = False,
 ) -> None:
     """Check inputs without rendering: every problem, one line each (exit 2 if any).
 
     Listener checks (identifying details, loanwords) and what the spoken script does with
     each message are printed as warnings; they never change the exit code."""
-    with errors_to_exit_codes():
+    warnings: list[Problem] = []
+
+    def failed(told: Told) -> None:
+        if json_report:
+            found = [str(w) for w in warnings]
+            print_json({"schema": JSON_SCHEMA, **told.document(), "warnings": found})
+
+    with errors_to_exit_codes(failed):
         project = project_for(episode_file)
+        document: dict[str, object] = {"schema": JSON_SCHEMA, "ok": True}
         if episode_file is not None:
             inputs = load_episode(episode_file, project)
-            for warning in message_warnings(project, inputs.messages, inputs.voice.lexicon):
-                err.print(f"warning: {warning}", markup=False)
+            warnings += message_warnings(project, inputs.messages, inputs.voice.lexicon)
             ep = inputs.episode
             fallback = f", fallback {ep.fallback_voice}" if ep.fallback_voice else ""
             chosen = (
@@ -48,21 +59,41 @@ def validate(
                 if ep.select is None
                 else f"up to {ep.select.max_messages} approved messages from the queue"
             )
-            out.print(
+            line = (
                 f"ok: {project.show(ep.source)}: episode '{ep.id}', {chosen}, "
                 f"voice {ep.voice}{fallback}"
             )
-            return
-        messages = load_messages(project).messages
-        lexicon, _ = load_global_lexicon(project)
-        for warning in message_warnings(project, messages.values(), lexicon or EMPTY_LEXICON):
+            document["episode"] = {
+                "id": ep.id,
+                "file": project.show(ep.source),
+                "messages": [m.id for m in inputs.messages] if ep.select is None else None,
+                "select": ep.select.as_dict() if ep.select is not None else None,
+                "voice": ep.voice,
+                "fallback_voice": ep.fallback_voice,
+                "deliverables": [p.name for p in inputs.delivery_profiles()],
+            }
+        else:
+            messages = load_messages(project).messages
+            lexicon, _ = load_global_lexicon(project)
+            warnings += message_warnings(project, messages.values(), lexicon or EMPTY_LEXICON)
+            problems = validate_project(project)
+            if problems:
+                raise InputError(problems)
+            voices, _ = load_voices(project)
+            episodes = list(project.episodes_dir.glob("*.yaml"))
+            line = f"ok: {len(messages)} messages, {len(voices)} voices, {len(episodes)} episodes"
+            document["counts"] = {
+                "messages": len(messages),
+                "voices": len(voices),
+                "episodes": len(episodes),
+            }
+        for warning in warnings:
             err.print(f"warning: {warning}", markup=False)
-        problems = validate_project(project)
-        if problems:
-            raise InputError(problems)
-        voices, _ = load_voices(project)
-        episodes = list(project.episodes_dir.glob("*.yaml"))
-        out.print(f"ok: {len(messages)} messages, {len(voices)} voices, {len(episodes)} episodes")
+        document["warnings"] = [str(w) for w in warnings]
+        if json_report:
+            print_json(document)
+        else:
+            out.print(line)
 
 
 @app.command("normalize-text")
@@ -119,11 +150,20 @@ def normalize_text(
 def preview(
     message_id: Annotated[str, typer.Argument(help="Message id (input/messages/<id>.yaml).")],
     voice: Annotated[
-        str | None, typer.Option("--voice", help="Voice profile name (voices/<name>.yaml).")
+        str | None,
+        typer.Option(
+            "--voice",
+            help="Voice profile name (voices/<name>.yaml). Default: $AUDIO_PIPELINE_VOICE, "
+            "else ko-offline (the embedded voice, no network).",
+        ),
     ] = None,
     allow_pending: Annotated[
         bool,
-        typer.Option("--allow-pending", help="Preview a pending message (offline voices only)."),
+        typer.Option(
+            "--allow-pending",
+            help="Preview a pending message, with an offline voice (the default one unless "
+            "--voice names another offline voice).",
+        ),
     ] = False,
 ) -> None:
     """Synthesize and normalize one clip; print its path, duration, loudness and spoken text."""
@@ -154,11 +194,19 @@ def review(
         list[str], typer.Argument(help="Message ids (input/messages/<id>.yaml).")
     ],
     voice: Annotated[
-        str | None, typer.Option("--voice", help="Voice profile name (voices/<name>.yaml).")
+        str | None,
+        typer.Option(
+            "--voice",
+            help="Voice profile name (voices/<name>.yaml). Default: $AUDIO_PIPELINE_VOICE, "
+            "else ko-offline (the embedded voice, no network).",
+        ),
     ] = None,
     allow_pending: Annotated[
         bool,
-        typer.Option("--allow-pending", help="Include pending messages (offline voices only)."),
+        typer.Option(
+            "--allow-pending",
+            help="Include pending messages, spoken with an offline voice.",
+        ),
     ] = False,
 ) -> None:
     """Write the reviewer's page for some messages, before any episode: output/review/."""

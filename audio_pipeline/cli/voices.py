@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
+import typer
 from rich.table import Table
 
 from audio_pipeline.cli.app import app, cache_app
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import err, out
+from audio_pipeline.core.errors import ExitCode
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
 from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
@@ -54,9 +59,20 @@ def cache_stats() -> None:
 
 
 @cache_app.command("clear")
-def cache_clear() -> None:
+def cache_clear(
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (scripts; a terminal is asked).")
+    ] = False,
+) -> None:
     """Remove every cached clip (they are synthesized again when needed)."""
     with errors_to_exit_codes():
         project = project_for()
-        removed = ClipCache(project.cache_dir).clear()
+        cache = ClipCache(project.cache_dir)
+        entries = cache.stats().entries
+        if not yes and entries and sys.stdin.isatty():
+            question = f"Remove {entries} cached clip(s) from {project.cache_dir}?"
+            if not typer.confirm(question, default=False, err=True):
+                err.print("nothing removed")
+                raise typer.Exit(ExitCode.OK)
+        removed = cache.clear()
         out.print(f"removed {removed} cached clip(s) from {project.cache_dir}")

@@ -69,6 +69,7 @@ TTS_UNAVAILABLE_AFTER = 3  # connection failures in a row, before any success: o
 TTS_FAILED_SENTENCES_LIMIT = 2  # sentences in a row that failed every attempt: give up
 TTS_GIVE_UP_AFTER_S = 90.0  # every request failing for this long: give up for the run
 TTS_REQUESTS_PER_MINUTE = 120.0  # gTTS#259: Google throttles bursts; 0 = no cap
+DEFAULT_VOICE = "ko-offline"  # the embedded voice: works offline, every voice's fallback
 RENDER_CONCURRENCY = 2  # clips synthesized at once (network requests in flight at most)
 RENDER_CONCURRENCY_RANGE = (1, 16)
 GTTS_MAX_CHARS = 100  # gTTS's own request limit (gTTS.GOOGLE_TTS_MAX_CHARS)

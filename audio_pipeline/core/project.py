@@ -17,6 +17,7 @@ ENV_PROJECT = "AUDIO_PIPELINE_PROJECT"
 ENV_CACHE = "AUDIO_PIPELINE_CACHE"
 ENV_ALLOWED_AUDIO = "AUDIO_PIPELINE_ALLOWED_AUDIO_DIRS"
 ENV_LEDGER = "AUDIO_PIPELINE_LEDGER"
+ENV_VOICE = "AUDIO_PIPELINE_VOICE"  # the project's default voice for previews and reviews
 
 
 def real_path(path: Path) -> Path | None:
@@ -108,6 +109,12 @@ class Project:
             return ""
         shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
         return f"; {self.show(folder)}/ holds: {shown}"
+
+    @property
+    def default_voice(self) -> str:
+        """The voice a preview speaks with when none is named: $AUDIO_PIPELINE_VOICE, else the
+        embedded offline voice."""
+        return os.environ.get(ENV_VOICE) or defaults.DEFAULT_VOICE
 
     def found(self) -> bool:
         """Whether this is a project folder (it has voices/ and input/)."""

@@ -323,7 +323,7 @@ class Ledger:
         known = self.db.execute("SELECT 1 FROM episodes WHERE id = ?", (episode_id,)).fetchone()
         if known is None:
             names = [r["id"] for r in self.db.execute("SELECT id FROM episodes ORDER BY date, id")]
-            listed = ", ".join(names[-5:]) or "none yet"
+            listed = ", ".join(names) or "none yet"
             raise LedgerInputError(
                 f"episode '{episode_id}' has never been rendered; episodes in the ledger: {listed}"
             )

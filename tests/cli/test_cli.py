@@ -143,6 +143,20 @@ def test_pending_message_preview_needs_the_flag_and_an_offline_voice(cli_project
     assert offline.exit_code == 0, offline.stderr
 
 
+def test_with_no_voice_named_a_preview_speaks_offline_even_if_the_project_prefers_online(
+    cli_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One flag is enough for a pending message; an approved one takes the project's voice."""
+    pending = invoke("preview", "christmas-greeting", "--allow-pending")
+    assert pending.exit_code == 0, pending.stderr
+    assert "voice: ko-offline (espeak)" in pending.stdout.splitlines()
+    monkeypatch.setenv("AUDIO_PIPELINE_VOICE", "ko-google")  # the project prefers Google
+    again = invoke("preview", "christmas-greeting", "--allow-pending")
+    assert again.exit_code == 0 and "voice: ko-offline (espeak)" in again.stdout.splitlines()
+    help_text = invoke("preview", "--help").stdout
+    assert "ko-offline" in help_text and "AUDIO_PIPELINE_VOICE" in help_text
+
+
 def test_rejected_message_is_never_previewed(cli_project: Project) -> None:
     result = invoke("preview", "rejected-example", "--allow-pending", "--voice", "ko-offline")
     assert result.exit_code == 2 and "message is rejected" in result.stderr
