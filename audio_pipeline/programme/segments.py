@@ -13,6 +13,7 @@ import numpy as np
 
 from audio_pipeline.audio import dsp, ffmpeg, wavfile
 from audio_pipeline.core import defaults
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.models import (
     Clip,
@@ -22,7 +23,7 @@ from audio_pipeline.core.models import (
     SegmentKind,
 )
 from audio_pipeline.programme.assemble import programme_length
-from audio_pipeline.speech.synthesis import load_clip, text_sha256
+from audio_pipeline.speech.synthesis import load_clip
 
 SR = defaults.SAMPLE_RATE
 
