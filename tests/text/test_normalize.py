@@ -102,3 +102,25 @@ def test_script_is_the_normalized_text_split_within_the_engine_limit() -> None:
     assert " ".join(s.text for s in script.sentences).split() == spoken.split()  # no word cut
     assert "이천이십육 년 십일월 이십이 일" in " ".join(s.text for s in script.sentences)
     assert not any(c.isdigit() for c in script.spoken_text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("연락은 ☎ 으로 하세요.", [("symbol-removed", "☎")]),
+        ("김○○ 집사님께", [("symbol-removed", "○○")]),
+        ("○○ 마을에서", [("symbol-removed", "○○")]),
+        ("나는 ♥ 너를", [("symbol-removed", "♥")]),
+        ("힘내세요 🙏😊", [("decoration-removed", "🙏😊")]),
+        ("★ 오늘의 말씀 ★", [("decoration-removed", "★"), ("decoration-removed", "★")]),
+        ("감사합니다~ 여러분", [("decoration-removed", "~")]),
+        ("主님께 영광", [("unreadable", "主")]),
+        ("ㅋㅋ 좋아요", [("unreadable", "ㅋㅋ")]),
+    ],
+)  # fmt: skip
+def test_what_the_script_leaves_out_is_reported(text: str, expected: list[tuple[str, str]]) -> None:
+    """Removal is never silent: a symbol inside a sentence would leave a hole (the gate blocks
+    it); one where a sentence starts or ends is decoration, reported but harmless."""
+    warnings = normalize(text).warnings
+    assert [(w.rule, w.excerpt) for w in warnings] == expected
+    assert all(text[w.start :].startswith(w.excerpt) for w in warnings)
