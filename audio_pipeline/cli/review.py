@@ -22,7 +22,8 @@ from audio_pipeline.core.errors import (
     Problem,
 )
 from audio_pipeline.inputs.episodes import load_episode, validate_project
-from audio_pipeline.inputs.messages import load_messages, message_warnings
+from audio_pipeline.inputs.messages import load_messages
+from audio_pipeline.inputs.safety import Gate
 from audio_pipeline.inputs.voices import load_global_lexicon, load_voices
 from audio_pipeline.text.checks import describe
 from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
@@ -37,13 +38,16 @@ def validate(
 ) -> None:
     """Check inputs without rendering: every problem, one line each (exit 2 if any).
 
-    Listener checks (identifying details, loanwords) and what the spoken script does with
-    each message are printed as warnings; they never change the exit code."""
+    Identifying details in an approved message, and an episode's message whose text changed
+    after approval, are problems. Loanwords, what the spoken script does, cleared findings,
+    and the findings and stale approvals of messages not approved are printed as warnings."""
     with errors_to_exit_codes():
         project = project_for(episode_file)
         if episode_file is not None:
             inputs = load_episode(episode_file, project)
-            for warning in message_warnings(project, inputs.messages, inputs.voice.lexicon):
+            speakers = [v for v in (inputs.voice, inputs.fallback_voice) if v is not None]
+            gate = Gate.load(project, [v.lexicon for v in speakers])
+            for warning in gate.warnings(inputs.messages):
                 err.print(f"warning: {warning}", markup=False)
             ep = inputs.episode
             fallback = f", fallback {ep.fallback_voice}" if ep.fallback_voice else ""
@@ -59,9 +63,11 @@ def validate(
             return
         messages = load_messages(project).messages
         lexicon, _ = load_global_lexicon(project)
-        for warning in message_warnings(project, messages.values(), lexicon or EMPTY_LEXICON):
-            err.print(f"warning: {warning}", markup=False)
         problems = validate_project(project)
+        errors = {str(p) for p in problems}  # a line is an error or a warning, never both
+        for warning in Gate.load(project, [lexicon or EMPTY_LEXICON]).warnings(messages.values()):
+            if str(warning) not in errors:
+                err.print(f"warning: {warning}", markup=False)
         if problems:
             raise InputError(problems)
         voices, _ = load_voices(project)

@@ -11,6 +11,7 @@ import pytest
 
 from audio_pipeline.app.batch import why_render
 from audio_pipeline.app.render import render_episode
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import InputError
 from audio_pipeline.core.models import (
     Clip,
@@ -141,7 +142,15 @@ def test_reserved_episode_ids(queue_project: Project) -> None:
 
 
 def message(msg_id: str, day: int, status: Status = Status.APPROVED) -> Message:
-    return Message(msg_id, status, "본문", "편집팀", dt.date(2026, 11, day), Path(f"{msg_id}.yaml"))
+    return Message(
+        msg_id,
+        status,
+        "본문",
+        "편집팀",
+        dt.date(2026, 11, day),
+        Path(f"{msg_id}.yaml"),
+        approved_sha256=text_sha256("본문"),
+    )
 
 
 def test_queue_order_and_what_is_left_out() -> None:
