@@ -43,6 +43,8 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe00-\ufe0f\u
 # full-width ASCII, circled numbers, squared units: their compatibility (NFKC) forms
 _COMPAT = re.compile(r"[\uff01-\uff5e\u2460-\u2473\u3380-\u33df\u2103\u2109]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+# consecutive Latin words: one name (Open Doors, Voice of the Martyrs), one warning
+_LATIN_PHRASE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:[ \-][A-Za-z]+(?:['’][A-Za-z]+)*)*")
 _OPENERS: Final = frozenset("([{<«《〈「『【〔〖“‘")
 _CLOSERS: Final = frozenset(")]}>»》〉」』】〕〗”’")
 _SENTENCE_FINAL = re.compile(r"(?:다|요|죠|까|네|오|라|니)$")
@@ -97,20 +99,28 @@ def _remove_addresses(line: str, found: list[TextWarning]) -> str:
 
 
 def _spell_latin_words(line: str, found: list[TextWarning]) -> str:
+    """Latin words left after the lexicon are spelled letter by letter. Consecutive words are
+    one name (an organisation: Open Doors), so they get one warning that names the whole
+    phrase, the entry the lexicon needs."""
+
     def spell(m: re.Match[str]) -> str:
-        spoken = spell_latin(m[0])
-        found.append(
-            _speech_warning(
-                "spelled-out",
-                m[0],
+        words = _LATIN_WORD.findall(m[0])
+        spoken = " ".join(spell_latin(w) for w in words)
+        if len(words) == 1:
+            message = (
                 f"not in the pronunciation lexicon, so it is spelled out as '{spoken}'; "
-                "add it to voices/lexicon.yaml if it should be said otherwise",
-                spoken,
+                "add it to voices/lexicon.yaml if it should be said otherwise"
             )
-        )
+        else:
+            message = (
+                f"a name of {len(words)} words not in the pronunciation lexicon, so it is "
+                f"spelled out letter by letter as '{spoken}'; add '{m[0]}' to "
+                "voices/lexicon.yaml with the way it is said"
+            )
+        found.append(_speech_warning("spelled-out", m[0], message, spoken))
         return spoken
 
-    return _LATIN_WORD.sub(spell, line)
+    return _LATIN_PHRASE.sub(spell, line)
 
 
 def _ellipses(line: str) -> str:

@@ -124,3 +124,27 @@ def test_what_the_script_leaves_out_is_reported(text: str, expected: list[tuple[
     warnings = normalize(text).warnings
     assert [(w.rule, w.excerpt) for w in warnings] == expected
     assert all(text[w.start :].startswith(w.excerpt) for w in warnings)
+
+
+def test_an_unknown_name_of_several_latin_words_gets_one_warning_naming_it() -> None:
+    result = normalize("World Vision 이 도왔습니다. KBS 도요.", LEXICON)
+    assert [(w.rule, w.excerpt) for w in result.warnings] == [
+        ("spelled-out", "World Vision"),
+        ("spelled-out", "KBS"),
+    ]
+    assert result.warnings[0].message == (
+        "a name of 2 words not in the pronunciation lexicon, so it is spelled out letter by "
+        "letter as '더블유오알엘디 브이아이에스아이오엔'; add 'World Vision' to "
+        "voices/lexicon.yaml with the way it is said"
+    )
+
+
+def test_the_shipped_lexicon_reads_the_organisations_it_names() -> None:
+    from audio_pipeline.inputs.lexicons import load_lexicon
+    from tests.conftest import REPO
+
+    lexicon, problems = load_lexicon(REPO / "voices" / "lexicon.yaml")
+    assert problems == []
+    spoken = normalize("Open Doors, World-Vision, Voice of the Martyrs, FEBC", lexicon)
+    assert spoken.text == "오픈도어즈, 월드비전, 순교자의 소리, 극동방송"
+    assert spoken.warnings == ()
