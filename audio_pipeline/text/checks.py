@@ -56,13 +56,15 @@ def vocabulary(text: str) -> list[TextWarning]:
     for match in glossary.pattern(table).finditer(text):
         entry = table.entry(match[0])
         note = f" ({entry.note})" if entry.note else ""
+        # written otherwise than the entry (셀 모임 for 셀모임): name the entry too
+        named = "" if match[0] == entry.term else f" (glossary entry '{entry.term}')"
         found.append(
             TextWarning(
                 "vocabulary",
                 "loanword",
                 match[0],
-                f"may not be understood in North Korea; consider '{entry.suggestion}'{note} "
-                f"[source: {entry.source}]",
+                f"may not be understood in North Korea{named}; consider '{entry.suggestion}'"
+                f"{note} [source: {entry.source}]",
                 entry.suggestion,
                 match.start(),
             )
