@@ -371,7 +371,8 @@ def load_episode(path: Path, project: Project) -> EpisodeInputs:
     # the listed messages a problem; a `select:` queue leaves such messages out
     gate = Gate.load(project, [v.lexicon for v in (voice, fallback) if v is not None])
     problems += gate.problems + gate.air_problems(chosen)
-    index = gate.queue(index)
+    if values["select"] is not None:
+        index = gate.queue(index)
 
     if problems:
         raise InputError(problems)
