@@ -65,9 +65,7 @@ EMPTY = Lexicon()
 def _bounded(written: str) -> str:
     # a name of several words matches however the words are separated (Far East, Far-East,
     # a line break) and either apostrophe (Samaritan's, Samaritan’s)
-    body = r"[\s\-]+".join(
-        re.sub(r"['’]", "['’]", re.escape(word)) for word in written.split()
-    )
+    body = r"[\s\-]+".join(re.sub(r"['’]", "['’]", re.escape(word)) for word in written.split())
     if _LATIN_OR_DIGIT.match(written[0]):
         body = r"(?<![A-Za-z0-9])" + body
     elif _HANGUL.match(written[0]):
