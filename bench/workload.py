@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from audio_pipeline.core.digest import text_sha256
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Seconds of programme per letter (Hangul syllable), measured: espeak-ng at the ko-offline
@@ -113,6 +115,7 @@ def make_workload(root: Path, messages: int, minutes: float, seed: int = 8) -> W
                 "text": text,
                 "approved_by": "편집팀",
                 "approved_at": "2026-11-16",
+                "approved_sha256": text_sha256(text),
             },
         )
         ids.append(message_id)
@@ -150,8 +153,10 @@ def write_episode(
 
 
 def edit_message(workload: Workload, message_id: str) -> None:
-    """Change one message's text as an editor would: one sentence added at the end."""
+    """Change one message's text as an editor would: one sentence added at the end, and the
+    new text approved (an approval binds to the text it was given)."""
     path = workload.message_file(message_id)
     data = yaml.safe_load(path.read_text("utf-8"))
     data["text"] = str(data["text"]).rstrip() + " 다음 주에도 함께하겠습니다.\n"
+    data["approved_sha256"] = text_sha256(data["text"])
     write_yaml(path, data)

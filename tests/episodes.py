@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.project import Project
 
 from .conftest import write_yaml
@@ -29,16 +30,18 @@ def add_messages(project: Project, count: int, sentences_each: int = 2) -> list[
     for n in range(count):
         picked = [SENTENCES[(n * 3 + k * 5) % len(SENTENCES)] for k in range(sentences_each)]
         msg_id = f"msg-{n:02d}"
+        # the number makes every text (and so every clip) different
+        text = " ".join(picked) + f" {n + 1}번째 인사를 드립니다."
         write_yaml(
             project.messages_dir / f"{msg_id}.yaml",
             {
                 "id": msg_id,
                 "status": "approved",
                 "title": f"메시지 {n}",
-                # the number makes every text (and so every clip) different
-                "text": " ".join(picked) + f" {n + 1}번째 인사를 드립니다.",
+                "text": text,
                 "approved_by": "편집팀",
                 "approved_at": "2026-11-16",
+                "approved_sha256": text_sha256(text),
             },
         )
         ids.append(msg_id)

@@ -1,9 +1,11 @@
 """The reviewer's preview: one message, one voice, one normalized clip, and the exact text
 the engine received; `review_messages` makes the reviewer's page for several at once.
 
-Approved messages preview with any voice. A pending message may be previewed before
-approval only with --allow-pending and only with an offline voice: text nobody has approved
-yet (it may still hold a name or a place) never leaves the machine.
+Approved messages preview with any voice. A pending message (or one whose text changed after
+approval) may be previewed only with --allow-pending and only with an offline voice: text
+nobody has approved yet (it may still hold a name or a place) never leaves the machine. Text
+sent to a network voice passes the identifying-details gate first (inputs/safety.py), as
+text sent to the air does.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Clip, Loudness, Message, Status, VoiceProfile
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.messages import MessageIndex, load_messages
+from audio_pipeline.inputs.safety import Gate, approval_problem
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.outputdir import Staging, episode_lock
 from audio_pipeline.publish.review import REVIEW_FILE, review_clip, review_html, write_review
@@ -70,14 +73,21 @@ def _choose(
             Problem(file, "", f"no message with id '{message_id}' in input/messages/")
         ]
         raise InputError(problems)
-    if message.status is Status.PENDING and not allow_pending:
+    # an approval whose text changed since (or that records no digest) is no approval
+    stale = approval_problem(project, message)
+    unapproved = message.status is Status.PENDING or stale is not None
+    if unapproved and not allow_pending:
+        problem = stale or Problem(
+            file,
+            "status",
+            "message is pending; only approved messages are synthesized",
+        )
         raise InputError(
             [
-                Problem(
-                    file,
-                    "status",
-                    "message is pending; only approved messages are synthesized "
-                    "(--allow-pending previews it with an offline voice)",
+                replace(
+                    problem,
+                    message=problem.message
+                    + " (--allow-pending previews it with an offline voice)",
                 )
             ]
         )
@@ -99,19 +109,26 @@ def _choose(
             or [Problem(shown, "", f"unknown voice '{name}'; voices: {', '.join(sorted(voices))}")]
         )
     fallback = voices.get(voice.fallback_voice) if voice.fallback_voice else None
-    if message.status is Status.PENDING:
+    if unapproved:
         if ENGINES[voice.engine].network:
             raise InputError(
                 [
                     Problem(
                         project.show(voice.source),
                         "engine",
-                        f"'{voice.engine}' sends text off this machine; preview a pending message "
-                        "with an offline voice (--voice ko-offline)",
+                        f"'{voice.engine}' sends text off this machine; preview a message that "
+                        "is not approved with an offline voice (--voice ko-offline)",
                     )
                 ]
             )
         fallback = None
+    speakers = [v for v in (voice, fallback) if v is not None]
+    if any(ENGINES[v.engine].network for v in speakers):
+        # text sent off this machine passes the same gate as text sent to the air
+        gate = Gate.load(project, [v.lexicon for v in speakers])
+        problems = gate.problems + gate.air_problems([message])
+        if problems:
+            raise InputError(problems)
     return message, voice, fallback
 
 

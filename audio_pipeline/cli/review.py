@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,8 @@ from audio_pipeline.core.errors import (
     Problem,
 )
 from audio_pipeline.inputs.episodes import load_episode, validate_project
-from audio_pipeline.inputs.messages import load_messages, message_warnings
+from audio_pipeline.inputs.messages import load_messages
+from audio_pipeline.inputs.safety import Gate
 from audio_pipeline.inputs.voices import load_global_lexicon, load_voices
 from audio_pipeline.text.checks import describe
 from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
@@ -37,9 +39,16 @@ def validate(
 ) -> None:
     """Check inputs without rendering: every problem, one line each (exit 2 if any).
 
-    Listener checks (identifying details, loanwords) and what the spoken script does with
-    each message are printed as warnings; they never change the exit code."""
+    Identifying details in an approved message, and an episode's message whose text changed
+    after approval, are problems. Loanwords, what the spoken script does, cleared findings,
+    and the findings and stale approvals of messages not approved are printed as warnings."""
     warnings: list[Problem] = []
+
+    def warn(found: Iterable[Problem], errors: Collection[str] = ()) -> None:
+        for warning in found:
+            if str(warning) not in errors:  # a line is an error or a warning, never both
+                warnings.append(warning)
+                err.print(f"warning: {warning}", markup=False)
 
     def failed(told: Told) -> None:
         if json_report:
@@ -51,7 +60,8 @@ def validate(
         document: dict[str, object] = {"schema": JSON_SCHEMA, "ok": True}
         if episode_file is not None:
             inputs = load_episode(episode_file, project)
-            warnings += message_warnings(project, inputs.messages, inputs.voice.lexicon)
+            speakers = [v for v in (inputs.voice, inputs.fallback_voice) if v is not None]
+            warn(Gate.load(project, [v.lexicon for v in speakers]).warnings(inputs.messages))
             ep = inputs.episode
             fallback = f", fallback {ep.fallback_voice}" if ep.fallback_voice else ""
             chosen = (
@@ -75,8 +85,9 @@ def validate(
         else:
             messages = load_messages(project).messages
             lexicon, _ = load_global_lexicon(project)
-            warnings += message_warnings(project, messages.values(), lexicon or EMPTY_LEXICON)
             problems = validate_project(project)
+            gate = Gate.load(project, [lexicon or EMPTY_LEXICON])
+            warn(gate.warnings(messages.values()), {str(p) for p in problems})
             if problems:
                 raise InputError(problems)
             voices, _ = load_voices(project)
@@ -87,8 +98,6 @@ def validate(
                 "voices": len(voices),
                 "episodes": len(episodes),
             }
-        for warning in warnings:
-            err.print(f"warning: {warning}", markup=False)
         document["warnings"] = [str(w) for w in warnings]
         if json_report:
             print_json(document)

@@ -85,6 +85,7 @@ LEDGER_FILE = "ledger.sqlite"  # the broadcast ledger; AUDIO_PIPELINE_LEDGER ove
 CACHE_DIR = "cache"  # project-local clip cache; AUDIO_PIPELINE_CACHE overrides
 ALLOWED_AUDIO_DIRS = ("voices", "input")  # bumpers and stings must live under these
 METADATA_POLICY_FILE = "input/metadata_policy.yaml"  # a project's own metadata policy
+IDENTIFYING_FILE = "input/identifying.yaml"  # a project's own identifying words and patterns
 
 # --- deliverables ----------------------------------------------------------------------------
 WAV_BIT_DEPTH = 24

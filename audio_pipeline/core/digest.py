@@ -4,6 +4,7 @@ manifest, the ledger)."""
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from pathlib import Path
 
 
@@ -17,3 +18,11 @@ def sha256_file(path: Path) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def text_sha256(text: str) -> str:
+    """The digest of a message's text as it stands in the message file: Unicode NFC, without
+    leading or trailing whitespace. One function for every use, so an editor's approval
+    (`approved_sha256`), the cues (`text_sha256`) and the ledger's placements can be compared
+    directly: the same text gives the same digest however the file was saved."""
+    return sha256_text(unicodedata.normalize("NFC", text.strip()))

@@ -17,6 +17,7 @@ import numpy as np
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.codecs import CODECS, Codec
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
 from audio_pipeline.text.lexicon import Lexicon
 
@@ -35,6 +36,26 @@ class SegmentKind(StrEnum):
     OUTRO = "outro"
 
 
+class Approval(StrEnum):
+    """Where a message's approval stands against its text."""
+
+    CURRENT = "current"  # approved, and the text is the one approved (its digest matches)
+    STALE = "stale"  # approved, but the text changed since: not approved any more
+    UNBOUND = "unbound"  # approved before approvals recorded a digest: run the migration
+    NONE = "none"  # draft, pending or rejected
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """An editor's judgement that one identifying finding is harmless (`cleared:` in the
+    message file): the exact words, who cleared them and when. Never written to any output."""
+
+    words: str
+    by: str
+    at: dt.date | dt.datetime | None = None
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class Message:
     id: str
@@ -48,10 +69,31 @@ class Message:
     # The attribution line may reach the air only when the editor marks it so.
     attribution_approved: bool = False
     notes: str | None = None
+    # the digest (core.digest.text_sha256) of the text the editor approved
+    approved_sha256: str | None = None
+    cleared: tuple[Clearance, ...] = ()
+    rejected_by: str | None = None
+    rejected_at: dt.date | dt.datetime | None = None
+    rejection_reason: str | None = None
+
+    @property
+    def text_sha256(self) -> str:
+        return text_sha256(self.text)
+
+    @property
+    def approval(self) -> Approval:
+        if self.status is not Status.APPROVED:
+            return Approval.NONE
+        if self.approved_sha256 is None:
+            return Approval.UNBOUND
+        if self.approved_sha256 != self.text_sha256:
+            return Approval.STALE
+        return Approval.CURRENT
 
     @property
     def is_approved(self) -> bool:
-        return self.status is Status.APPROVED
+        """Approved, and the text is exactly the one approved: an approval binds to the text."""
+        return self.approval is Approval.CURRENT
 
 
 @dataclass(frozen=True)

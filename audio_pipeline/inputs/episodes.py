@@ -21,6 +21,7 @@ from audio_pipeline.core.models import (
     Message,
     SelectOrder,
     SelectRule,
+    Status,
     VoiceProfile,
 )
 from audio_pipeline.core.project import Project
@@ -39,8 +40,10 @@ from audio_pipeline.inputs.profiles import (
     profiles_dir,
     programme_profile,
 )
-from audio_pipeline.inputs.voices import load_voices
+from audio_pipeline.inputs.safety import Gate, project_problems
+from audio_pipeline.inputs.voices import load_global_lexicon, load_voices
 from audio_pipeline.inputs.yamlio import load_yaml_mapping
+from audio_pipeline.text.lexicon import EMPTY as EMPTY_LEXICON
 
 EPISODE_FIELDS = (
     "id",
@@ -328,7 +331,7 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
             else:
                 r.problem(f"messages[{i}]", f"no message with id '{msg_id}' in input/messages/")
             continue
-        if not message.is_approved:
+        if message.status is not Status.APPROVED:
             r.problem(
                 f"messages[{i}]",
                 f"message '{msg_id}' is {message.status.value}; "
@@ -388,6 +391,13 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
     policy, policy_problems = load_policy(project)
     problems += policy_problems
 
+    # approvals bound to the text, and nothing identifying on the air (inputs/safety.py): for
+    # the listed messages a problem; a `select:` queue leaves such messages out
+    gate = Gate.load(project, [v.lexicon for v in (voice, fallback) if v is not None])
+    problems += gate.problems + gate.air_problems(chosen)
+    if values["select"] is not None:
+        index = gate.queue(index)
+
     if problems:
         raise InputError(problems)
     assert voice is not None and audio["intro"] is not None and audio["outro"] is not None
@@ -434,10 +444,13 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
 
 def validate_project(project: Project) -> list[Problem]:
     """Every message, voice and episode of the project (what `validate` with no file does)."""
-    problems = list(load_messages(project).problems)
+    index = load_messages(project)
+    problems = list(index.problems)
     _, voice_problems = load_voices(project)
     problems += voice_problems
     problems += load_policy(project)[1]
+    global_lexicon = load_global_lexicon(project)[0] or EMPTY_LEXICON
+    problems += project_problems(project, index, Gate.load(project, [global_lexicon]))
     seen = {(p.file, p.field, p.message) for p in problems}
     episodes = sorted(project.episodes_dir.glob("*.yaml")) if project.episodes_dir.is_dir() else []
     store = AudioStore()  # a bumper several episodes share is decoded once

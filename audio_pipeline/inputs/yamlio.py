@@ -107,24 +107,31 @@ def load_yaml_mapping(
         text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is harmless: accept it
     except UnicodeDecodeError as exc:
         return fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+    data, problem = parse_mapping(text)
+    return (data, []) if problem is None else fail(problem)
+
+
+def parse_mapping(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """YAML text that must hold a mapping, read as every input is: (data, None) or (None,
+    what is wrong)."""
     if "\x00" in text:
-        return fail("contains NUL bytes; not a text file")
+        return None, "contains NUL bytes; not a text file"
     try:
         data = yaml.load(text, Loader=_GuardedLoader)
     except _YamlInputError as exc:
-        return fail(str(exc))
+        return None, str(exc)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
         if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in str(exc.problem):
             # YAML forbids tabs for indentation; editors that insert them are common
-            return fail(f"invalid YAML: {where}a tab indents this line; use spaces instead")
-        return fail(f"invalid YAML: {where}{exc.problem or exc}")
+            return None, f"invalid YAML: {where}a tab indents this line; use spaces instead"
+        return None, f"invalid YAML: {where}{exc.problem or exc}"
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        return fail(f"invalid YAML: {exc}")
+        return None, f"invalid YAML: {exc}"
     if data is None:
-        return fail("file is empty; expected a mapping of fields")
+        return None, "file is empty; expected a mapping of fields"
     if not isinstance(data, dict):
-        return fail(f"expected a mapping of fields (key: value), got {type(data).__name__}")
-    return data, []
+        return None, f"expected a mapping of fields (key: value), got {type(data).__name__}"
+    return data, None

@@ -12,6 +12,7 @@ import numpy as np
 
 from audio_pipeline.audio import dsp, ffmpeg, wavfile
 from audio_pipeline.core import defaults
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.models import (
     Clip,
@@ -21,7 +22,7 @@ from audio_pipeline.core.models import (
     SegmentKind,
 )
 from audio_pipeline.inputs.episodes import EpisodeAudio
-from audio_pipeline.speech.synthesis import load_clip, text_sha256
+from audio_pipeline.speech.synthesis import load_clip
 
 SR = defaults.SAMPLE_RATE
 

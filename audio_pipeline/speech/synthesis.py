@@ -9,9 +9,7 @@ run and a fallback voice is allowed, the clip is made with the fallback voice an
 
 from __future__ import annotations
 
-import hashlib
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,11 +28,6 @@ from audio_pipeline.text.script import Script, build_script
 SR = defaults.SAMPLE_RATE
 FASTEST_S_PER_CHAR = 0.04  # 25 letters a second: faster than any speech, even at tempo 2
 SLOWEST_S_PER_CHAR = 1.2
-
-
-def text_sha256(text: str) -> str:
-    """Hash of the approved text as it stands in the message file (NFC, stripped)."""
-    return hashlib.sha256(unicodedata.normalize("NFC", text.strip()).encode("utf-8")).hexdigest()
 
 
 def script_for(message: Message, voice: VoiceProfile, engine: Engine) -> Script:

@@ -11,12 +11,16 @@ from typing import Any
 
 import yaml
 
-# What may follow a term inside the same word: a particle, the plural 들, a copula or a
-# 하다/되다 ending (힐링을, 멘토들, 힐링하세요). Anything else means the term is only the start
-# of another word, which is not flagged.
+# What may follow a term inside the same word: a particle, the plural 들, a copula, or any
+# ending of 하다, 되다, 받다, 시키다 (힐링을, 멘토들, 힐링하세요, 케어합니다, 케어함,
+# 힐링됩니다, 케어받는). The verb endings are matched by the syllable they start with, whatever
+# its final consonant (a syllable block's 28 forms): 하 합 함 한 할, 해 했, 되 됩 됨 된 될,
+# 돼 됐, 이 입 임 인 일 (the copula), and 였, 예요. Anything else means the term is only the
+# start of another word, which is not flagged.
+_VERB_SYLLABLES = "".join(f"{first}-{chr(ord(first) + 27)}" for first in "하해되돼이")
 _ATTACHED = (
-    "들|이|가|을|를|은|는|의|에|와|과|도|만|로|으로|처럼|까지|부터|보다|하|한|할|해|했|"
-    "되|된|될|돼|입|였|나|랑|께|뿐|씩|적|스러|라|야"
+    "들|가|을|를|은|는|의|에|와|과|도|만|로|으로|처럼|까지|부터|보다|였|예요|나|랑|께|뿐|씩|"
+    f"적|스러|라|야|받|시키|시켜|[{_VERB_SYLLABLES}]"
 )
 
 
@@ -68,10 +72,28 @@ def _index(glossary: Glossary) -> dict[str, GlossaryEntry]:
     return {_key(e.term): e for e in glossary.entries}
 
 
+def _spacing_variants(term: str) -> str:
+    """A term with or without a space wherever a space can fall: between its words and
+    between any two of its Hangul syllables (셀모임 = 셀 모임, 스크린 도어 = 스크린도어); 한글
+    맞춤법 제49항 allows a compound to be written either way."""
+    out: list[str] = []
+    for c in re.sub(r"\s+", " ", term.strip()):
+        if c == " ":
+            out.append(r"\s?")
+            continue
+        if out and out[-1] != r"\s?" and _HANGUL.match(c) and _HANGUL.match(out[-1][-1]):
+            out.append(r"\s?")
+        out.append(re.escape(c))
+    return "".join(out)
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 @functools.cache
 def pattern(glossary: Glossary) -> re.Pattern[str]:
     terms = sorted((e.term for e in glossary.entries), key=len, reverse=True)
-    alternation = "|".join(r"\s?".join(map(re.escape, t.split())) for t in terms)
+    alternation = "|".join(_spacing_variants(t) for t in terms)
     return re.compile(
         rf"(?<![\uac00-\ud7a3A-Za-z])(?:{alternation})(?![A-Za-z])"
         rf"(?=$|[^\uac00-\ud7a3]|(?:{_ATTACHED}))",

@@ -29,8 +29,9 @@ Entry = tuple[str, str]  # (written, spoken)
 
 
 def _fold(written: str) -> str:
-    """The form entries are matched and compared by: Latin letters in any case are one."""
-    return written.casefold()
+    """The form entries are matched and compared by: Latin letters in any case are one, and
+    so are the ways of separating the words of a name and of writing an apostrophe."""
+    return re.sub(r"[\s\-]+", " ", written.casefold().replace("’", "'")).strip()
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ EMPTY = Lexicon()
 
 
 def _bounded(written: str) -> str:
-    body = re.escape(written)
+    # a name of several words matches however the words are separated (Far East, Far-East,
+    # a line break) and either apostrophe (Samaritan's, Samaritan’s)
+    body = r"[\s\-]+".join(re.sub(r"['’]", "['’]", re.escape(word)) for word in written.split())
     if _LATIN_OR_DIGIT.match(written[0]):
         body = r"(?<![A-Za-z0-9])" + body
     elif _HANGUL.match(written[0]):

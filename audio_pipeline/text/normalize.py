@@ -14,7 +14,8 @@ time, line by line (line and paragraph structure are kept for the sentence split
     reaches words the number and Bible rules wrote.
  6. Latin-script words left over: spelled letter by letter (ABC -> 에이비씨), with a warning.
  7. Quotes, brackets, dashes and ellipses become pauses (a comma, or a full stop where the
-    sentence ends); other symbols and emoji are removed.
+    sentence ends); other symbols and emoji are removed, each with a warning; letters a Korean
+    voice cannot read (Hanja, kana, ...) are reported.
 """
 
 from __future__ import annotations
@@ -42,12 +43,18 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\ufe00-\ufe0f\u
 # full-width ASCII, circled numbers, squared units: their compatibility (NFKC) forms
 _COMPAT = re.compile(r"[\uff01-\uff5e\u2460-\u2473\u3380-\u33df\u2103\u2109]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+# consecutive Latin words: one name (Open Doors, Voice of the Martyrs), one warning
+_LATIN_PHRASE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:[ \-][A-Za-z]+(?:['’][A-Za-z]+)*)*")
 _OPENERS: Final = frozenset("([{<«《〈「『【〔〖“‘")
 _CLOSERS: Final = frozenset(")]}>»》〉」』】〕〗”’")
 _SENTENCE_FINAL = re.compile(r"(?:다|요|죠|까|네|오|라|니)$")
 _DASHES = re.compile(r"\s*(?:[—―–]+|-{2,})\s*|\s+-\s+")
 _TO_COMMA = re.compile(r"\s*[:;/·、，]\s*")
 _KEEP_PUNCT: Final = frozenset(".,?!")
+_PLACEHOLDERS: Final = frozenset("○◯●□■△▲×✕◇◆")
+_HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+# letters and digits that are neither Hangul syllables nor ASCII (which the rules read)
+_UNREADABLE = re.compile(r"[^\W\d_a-zA-Z\uac00-\ud7a3]+")
 
 
 @dataclass(frozen=True)
@@ -92,20 +99,28 @@ def _remove_addresses(line: str, found: list[TextWarning]) -> str:
 
 
 def _spell_latin_words(line: str, found: list[TextWarning]) -> str:
+    """Latin words left after the lexicon are spelled letter by letter. Consecutive words are
+    one name (an organisation: Open Doors), so they get one warning that names the whole
+    phrase, the entry the lexicon needs."""
+
     def spell(m: re.Match[str]) -> str:
-        spoken = spell_latin(m[0])
-        found.append(
-            _speech_warning(
-                "spelled-out",
-                m[0],
+        words = _LATIN_WORD.findall(m[0])
+        spoken = " ".join(spell_latin(w) for w in words)
+        if len(words) == 1:
+            message = (
                 f"not in the pronunciation lexicon, so it is spelled out as '{spoken}'; "
-                "add it to voices/lexicon.yaml if it should be said otherwise",
-                spoken,
+                "add it to voices/lexicon.yaml if it should be said otherwise"
             )
-        )
+        else:
+            message = (
+                f"a name of {len(words)} words not in the pronunciation lexicon, so it is "
+                f"spelled out letter by letter as '{spoken}'; add '{m[0]}' to "
+                "voices/lexicon.yaml with the way it is said"
+            )
+        found.append(_speech_warning("spelled-out", m[0], message, spoken))
         return spoken
 
-    return _LATIN_WORD.sub(spell, line)
+    return _LATIN_PHRASE.sub(spell, line)
 
 
 def _ellipses(line: str) -> str:
@@ -155,20 +170,75 @@ def _quotes_and_brackets(line: str) -> str:
     return "".join(out)
 
 
-def _symbols(line: str) -> str:
+def _symbols(line: str, found: list[TextWarning]) -> str:
+    """Dashes and separators become pauses; other symbols and emoji are not spoken, and each
+    run of them is reported: what the script leaves out is never left out silently."""
     line = _DASHES.sub(", ", line)
     line = _TO_COMMA.sub(", ", line)
     line = line.replace("&", " 그리고 ")
-    kept = []
-    for c in line:
+    kept: list[str] = []
+    start = -1
+    for i, c in enumerate(line + "\n"):
         cat = unicodedata.category(c)
-        if c.isalnum() or c.isspace() or c in _KEEP_PUNCT:
-            kept.append(c)
-        elif cat == "Pd":  # a hyphen inside a word: a word boundary
-            kept.append(" ")
+        if c.isalnum() or c.isspace() or c in _KEEP_PUNCT or cat == "Pd":
+            if start >= 0:
+                found.append(_dropped(line, start, i))
+                start = -1
+            # a hyphen inside a word is a word boundary
+            kept.append(" " if cat == "Pd" else c)
         else:  # emoji, decorative symbols, stray marks: not spoken
+            start = i if start < 0 else start
             kept.append(" ")
-    return "".join(kept)
+    return "".join(kept[:-1])
+
+
+def _dropped(line: str, start: int, end: int) -> TextWarning:
+    """A run of symbols the script leaves out. Inside a sentence it may have stood for a word
+    (연락은 ☎ 으로, 나는 ♥ 너를): that would be a hole in the sentence, so the editor must
+    rewrite it. Where a sentence starts or ends (★ 오늘의 말씀 ★, 감사해요~, 힘내세요 🙏) it is
+    decoration, and leaving it out changes no meaning."""
+    run = line[start:end]
+    before, after = line[:start].rstrip(), line[end:].lstrip()
+    # 김○○, ○○마을, 연락☎: a mark attached to a word (after a sentence's last word it is
+    # decoration: 감사합니다🙏), or a run of the marks Korean writing uses for a word left out
+    # (복자: ○○ 마을, ××), always stands for something
+    attached_left = bool(_HANGUL_SYLLABLE.match(line[start - 1 : start])) and not (
+        _SENTENCE_FINAL.search(before)
+    )
+    attached_right = bool(_HANGUL_SYLLABLE.match(line[end : end + 1]))
+    placeholder = (len(run) > 1 and set(run) <= _PLACEHOLDERS) or attached_left or attached_right
+    edge = not placeholder and (
+        not before
+        or not after
+        or before[-1] in ".!?,"
+        or after[0] in ".!?,"
+        or _SENTENCE_FINAL.search(before) is not None
+    )
+    if edge:
+        return _speech_warning(
+            "decoration-removed",
+            run,
+            "a symbol at the start or end of a sentence is not read on the air; it is left out",
+        )
+    return _speech_warning(
+        "symbol-removed",
+        run,
+        "a symbol inside a sentence is not read on the air and would leave a hole in it: "
+        "write what it means in words, or remove it",
+    )
+
+
+def _unreadable(line: str, found: list[TextWarning]) -> None:
+    """Letters an engine for Korean cannot read (Hanja, kana, Cyrillic, letters with accents,
+    lone jamo such as ㅋㅋ): reported, so an editor writes them in Hangul."""
+    for m in _UNREADABLE.finditer(line):
+        found.append(
+            _speech_warning(
+                "unreadable",
+                m[0],
+                "a Korean voice cannot read these letters; write them in Hangul",
+            )
+        )
 
 
 def _tidy(line: str) -> str:
@@ -197,7 +267,8 @@ def normalize_line(
     line = _spell_latin_words(line, found)
     line = _ellipses(line)
     line = _quotes_and_brackets(line)
-    line = _symbols(line)
+    line = _symbols(line, found)
+    _unreadable(line, found)
     return _tidy(line), found, used
 
 

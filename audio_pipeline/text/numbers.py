@@ -33,6 +33,10 @@ NATIVE_COUNTERS: Final = frozenset(
         "포기", "끼", "병", "상자", "그릇", "방울", "마디", "줄", "걸음", "차례", "해",
         "번째", "째", "제자", "지파", "식구", "가족", "가정", "아이", "아들", "딸", "형제",
         "자매", "나라", "주먹", "봉지", "사발", "숟가락",
+        # money of the Bible, counted as 개역개정 reads it: 다섯 달란트 (마 25:15), 한
+        #데나리온 (마 20:2), 열 므나 (눅 19:16), 두 렙돈 (막 12:42), 열 드라크마 (눅 15:8),
+        # 일곱 갑절
+        "달란트", "데나리온", "므나", "렙돈", "고드란트", "드라크마", "갑절",
     }
 )  # fmt: skip
 # Counters read with Sino-Korean numerals (the issue's list, and the units that follow it).
@@ -43,6 +47,11 @@ SINO_COUNTERS: Final = frozenset(
         "번지", "번길", "학년", "달러", "유로", "엔", "위안", "파운드", "센트", "펜스",
         "퍼센트", "도", "킬로미터", "미터", "센티미터", "밀리미터", "킬로그램", "그램",
         "리터", "밀리리터", "인분", "부", "쪽", "페이지", "리", "평", "톤",
+        # measures of the Bible, read in Sino-Korean as 개역개정 reads them: 삼백 규빗 (창
+        # 6:15), 은 사백 세겔 (창 23:15), 오 리 (마 5:41), 한 에바 ... 십분의 일
+        "규빗", "큐빗", "세겔", "에바", "호멜", "오멜", "스타디온", "밧", "힌",
+        # foreign measures (외래어 표기법 spellings)
+        "마일", "피트", "인치", "야드", "에이커", "갤런", "온스", "킬로", "헥타르",
     }
 )  # fmt: skip
 COUNTERS: Final = NATIVE_COUNTERS | SINO_COUNTERS
@@ -137,6 +146,10 @@ def takes_native(n: int, counter: str) -> bool:
     """Whether `n counter` is read with a native numeral (1..99 before a native counter)."""
     if counter not in NATIVE_COUNTERS or not 1 <= n <= 99:
         return False
+    if counter == "배":
+        # multiples: 두 배, 세 배, 열 배 (표준국어대사전 '배'), but 삼십 배, 육십 배, 백 배 (마
+        # 13:8, 개역개정) beyond ten
+        return n <= 10
     # 20대, 30대: an age bracket (이십 대), not twenty vehicles
     return not (counter == "대" and n % 10 == 0)
 

@@ -1,10 +1,12 @@
 """Numbers in running text, spelled out as a Korean announcer reads them.
 
 Passes, in order (each a pure function str -> str; `read_numbers` runs them all):
-dates (2026-11-22), clock times (15:30), digit strings read digit by digit (6·25, 010-...),
-ordinals (제1장), fractions (1/2), then amounts with an optional currency, range, unit or
-counter (25,000원, $100, 3~5명, 50%, 5km). Counters decide native or Sino-Korean numerals
-(numbers.py). Bible references (3:16) must be read before this runs.
+dates (2026-11-22, 12/24(목)), clock times (15:30), named days and digit strings (6·25,
+6.25 전쟁, 010-...), signed numbers and temperatures (signs.py: -5도 -> 영하 오 도), numbers
+that label a thing (1번 출구), ordinals (제1장), fractions (1/2), then amounts with an
+optional currency, range, unit or counter (25,000원, $100, 3~5명, 50%, 5km). Counters
+decide native or Sino-Korean numerals (numbers.py). Bible references (3:16) must be read
+before this runs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from audio_pipeline.text.numbers import (
     sino,
     sino_digits,
 )
+from audio_pipeline.text.signs import read_signs
 
 _WEEKDAYS: Final = {d: d + "요일" for d in "월화수목금토일"}
 
@@ -38,12 +41,27 @@ _ISO_DATES: Final = (
     re.compile(r"(?<![\d.])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d])"),
     re.compile(r"(?<![\d.])(\d{4})\.\s?(\d{1,2})\.\s?(\d{1,2})\.?(?![\d])"),
 )
-_WEEKDAY = re.compile(r"(\d+\s?일|[일이삼사오육칠팔구십]+ 일)\s?\(([월화수목금토일])\)")
+_WEEKDAY = re.compile(r"(\d+\s?일|[일이삼사오육칠팔구십]+ 일)\s?\(([월화수목금토일])(?:요일)?\)")
+# 12/24(목), 10/3: month/day with a slash. A slash also writes a fraction (1/2, 3/4, 1/10 of
+# the tithe), so without a weekday after it a smaller number over a month-sized one stays a
+# fraction (fractions below); every other pair that can be a date is one (12/25, 10/3, 8/15).
+_SLASH_DATE = re.compile(
+    r"(?<![\d/.])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?![\d/])"
+    r"(?P<weekday>\s?\([월화수목금토일](?:요일)?\))?"
+)
+
+
+def _slash_date(m: re.Match[str]) -> str:
+    month, day = int(m[1]), int(m[2])
+    if not m["weekday"] and month < day <= 12:
+        return m[0]  # 1/2, 3/4, 1/10: a fraction
+    return f"{month_name(month)} {sino(day)} 일{m['weekday'] or ''}"
 
 
 def read_dates(text: str) -> str:
     for pattern in _ISO_DATES:
         text = pattern.sub(lambda m: _date(m[1], m[2], m[3]) or m[0], text)
+    text = _SLASH_DATE.sub(_slash_date, text)
     # 11월 22일(일) -> ... 일 일요일: the day of the week in brackets is read out
     return _WEEKDAY.sub(lambda m: f"{m[1]} {_WEEKDAYS[m[2]]}", text)
 
@@ -62,17 +80,63 @@ def read_times(text: str) -> str:
     return _CLOCK.sub(clock, text)
 
 
-# 6·25, 3·1절, 4·19: named days, read digit by digit (육이오, 삼일절)
-_DOTTED_DAY = re.compile(r"(?<!\d)(\d{1,2})[·・](\d{1,2})(?!\d)")
+# 6·25, 3·1절, 4·19: named days (the day's name, not its date). Korean reads the month as a
+# number and the day digit by digit from 13 up: 육이오, 사일구, 오일팔, 십이육 (10·26); days up
+# to 12 and round tens as numbers: 삼일절, 육십 (6·10), 십이십이 (12·12).
+_DOTTED_DAY = re.compile(r"(?<!\d)(1[0-2]|[1-9])[·・](\d{1,2})(?!\d)")
+# The same days written with a full stop (6.25 전쟁, 3.1 운동, 1.4 후퇴, 5.18 민주화 운동): a
+# dot also writes a decimal (3.14, 36.5도), so only before the word that names the event.
+_EVENTS = (
+    "전쟁|동란|사변|운동|혁명|의거|항쟁|민주|선언|공동선언|정상회담|사태|참사|남침|후퇴|"
+    "기념일|때|당시|이후|이전"
+)
+_DOT_DAY = re.compile(
+    rf"(?<![\d.])(1[0-2]|[1-9])\.(\d{{1,2}})(?![\d.])(?=\s?(?:{_EVENTS}))"
+    r"|(?<![\d.])(3)\.(1)(?=절)"  # 3.1절 (삼일절); 요 3.16절 is a verse
+)
+
+
+def _day_name(month: str, day: str) -> str:
+    d = int(day)
+    spoken_day = sino(d) if d <= 12 or d % 10 == 0 else sino_digits(day)
+    return sino(int(month)) + spoken_day
+
+
 # 010-1234-5678, 007: codes and numbers with a leading zero, digit by digit with 공
 _DIGIT_GROUPS = re.compile(r"(?<![\d.,])\d+(?:-\d+){2,}(?![\d])|(?<![\d.,])0\d+(?![\d.,])")
 
 
 def read_digit_strings(text: str) -> str:
-    text = _DOTTED_DAY.sub(lambda m: sino_digits(m[1] + m[2]), text)
+    text = _DOTTED_DAY.sub(lambda m: _day_name(m[1], m[2]), text)
+    text = _DOT_DAY.sub(lambda m: _day_name(m[1] or m[3], m[2] or m[4]), text)
     return _DIGIT_GROUPS.sub(
         lambda m: " ".join(sino_digits(g, zero="공") for g in m[0].split("-")), text
     )
+
+
+# N번 counts times (세 번 기도했습니다: native, 한 번) unless it labels something: 1번 출구,
+# 3번 버스, 찬송가 1번, 2번 문제 are read as Sino-Korean numbers (일 번, 삼 번), as a number
+# that names a thing is (표준국어대사전 '번': 차례나 순서를 나타내는 말 ... 일 번 타자).
+# after the number: words of two syllables or more, or one syllable standing alone (방, not 방법)
+_LABELLED = (
+    "출구|버스|문제|찬송|찬양|선수|타자|좌석|채널|질문|항목|트랙|게이트|창구|열차"
+    "|(?:방|곡|홈|칸)(?=$|[^\uac00-\ud7a3]|[은는이가을를의에도으])"
+)
+_LABELS = "찬송가|새찬송가|찬송|찬양|버스|출구|문제|번호|좌석|채널|선수|방|곡|노선|질문|항목"
+_LABEL_NUMBER = re.compile(
+    rf"(?<![\uac00-\ud7a3])(?P<label>{_LABELS})\s(?P<a>\d+)\s?번(?![째지길])"
+    rf"|(?<![\d.,])(?P<b>\d+)\s?번(?=\s?(?:{_LABELLED}))"
+)
+
+
+def read_labels(text: str) -> str:
+    """1번 출구 -> 일 번 출구, 찬송가 1번 -> 찬송가 일 번 (a number naming a thing)."""
+
+    def label(m: re.Match[str]) -> str:
+        before = f"{m['label']} " if m["label"] else ""
+        return f"{before}{sino(int(m['a'] or m['b']))} 번"
+
+    return _LABEL_NUMBER.sub(label, text)
 
 
 _ORDINAL = re.compile(r"(?<![\uac00-\ud7a3])제\s?(\d+)(?=(\s?)([\uac00-\ud7a3]?))")
@@ -113,6 +177,14 @@ _UNITS: Final = {
     "°F": ("도", "화씨"),
     "°": ("도", ""),
     "km": ("킬로미터", ""),
+    # foreign measures (외래어 표기법 spellings): 5ft -> 오 피트
+    "ft": ("피트", ""),
+    "mi": ("마일", ""),
+    "lbs": ("파운드", ""),
+    "lb": ("파운드", ""),
+    "oz": ("온스", ""),
+    "gal": ("갤런", ""),
+    "yd": ("야드", ""),
     "cm": ("센티미터", ""),
     "mm": ("밀리미터", ""),
     "kg": ("킬로그램", ""),
@@ -237,6 +309,8 @@ def read_numbers(text: str) -> str:
         read_dates,
         read_times,
         read_digit_strings,
+        read_signs,
+        read_labels,
         read_ordinals,
         read_fractions,
         read_amounts,

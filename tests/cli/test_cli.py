@@ -14,6 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from audio_pipeline.cli.main import app
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.project import Project
 from tests.conftest import REPO, write_yaml
 
@@ -261,9 +262,12 @@ def test_validate_warns_about_listener_checks_without_failing(cli_project: Proje
     assert lines == [
         prefix + "vocabulary: '힐링': may not be understood in North Korea; consider '치유' "
         "[source: nikl-malteo]",
-        prefix + "identifying: '010-1234-5678': a phone number: remove it before approval",
-        prefix + "identifying: 'John Smith': a personal name in Latin letters: remove it or use "
-        "a general word (한 형제, 한 자매)",
+        prefix + "identifying: '010-1234-5678': a phone number reaches one person; remove it "
+        "before approval; or, after judging it harmless, add {words: 010-1234-5678, by: NAME} "
+        "under `cleared:` in the message file",
+        prefix + "identifying: 'John Smith': a personal name in Latin letters identifies a "
+        "person; remove it or use a general word (한 형제, 한 자매); or, after judging it "
+        "harmless, add {words: John Smith, by: NAME} under `cleared:` in the message file",
         prefix + "speech: 'ABC': not in the pronunciation lexicon, so it is spelled out as "
         "'에이비씨'; add it to voices/lexicon.yaml if it should be said otherwise",
     ]
@@ -278,6 +282,9 @@ def test_preview_shows_the_normalized_script_and_warnings(cli_project: Project) 
             "text": "롬 8:28 말씀을 12명이 함께 읽었습니다. 힐링의 시간이었습니다.",
             "approved_by": "편집팀",
             "approved_at": "2026-11-20",
+            "approved_sha256": text_sha256(
+                "롬 8:28 말씀을 12명이 함께 읽었습니다. 힐링의 시간이었습니다."
+            ),
         },
     )
     result = invoke("preview", "numbers", "--voice", "ko-offline")

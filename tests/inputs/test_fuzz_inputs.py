@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from audio_pipeline.audio import wavfile
 from audio_pipeline.cli.main import app
+from audio_pipeline.core.digest import text_sha256
 from tests.conftest import REPO, SR
 
 runner = CliRunner()
@@ -57,6 +58,7 @@ VALID: dict[str, dict[str, Any]] = {
         "text": "사랑하는 형제자매 여러분.\n힘을 내십시오.",
         "approved_by": "편집팀",
         "approved_at": "2026-11-16",
+        "approved_sha256": text_sha256("사랑하는 형제자매 여러분.\n힘을 내십시오."),
         "attribution": "성도들",
         "attribution_approved": True,
         "notes": "note",
@@ -102,6 +104,7 @@ KINDS = {
         "text": "text",
         "approved_by": "text",
         "approved_at": "date",
+        "approved_sha256": "text",
         "attribution": "text",
         "attribution_approved": "bool",
         "notes": "text",

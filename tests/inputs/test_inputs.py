@@ -65,7 +65,10 @@ def test_unknown_voice_names_the_voices_there_are(project: Project) -> None:
 
 def test_missing_bumper(project: Project) -> None:
     (line,) = problems_of(project, intro="voices/bumpers/missing.wav")
-    assert line == "input/episodes/test-ep.yaml: intro: 'voices/bumpers/missing.wav' does not exist"
+    assert line == (
+        "input/episodes/test-ep.yaml: intro: 'voices/bumpers/missing.wav' does not exist; "
+        "voices/bumpers/ holds: intro.wav, outro.wav, sting.wav"
+    )
 
 
 def test_undecodable_bumper(project: Project) -> None:
@@ -130,7 +133,9 @@ def test_every_problem_is_reported_at_once(project: Project) -> None:
 
 def test_unknown_fields_are_reported_with_the_allowed_ones(project: Project) -> None:
     lines = problems_of(project, titel="typo")
-    assert lines[0].startswith("input/episodes/test-ep.yaml: titel: unknown field; allowed fields:")
+    assert lines[0].startswith(
+        "input/episodes/test-ep.yaml: titel: unknown field; did you mean 'title'? allowed fields:"
+    )
 
 
 def test_broken_draft_elsewhere_does_not_block_an_episode(project: Project) -> None:

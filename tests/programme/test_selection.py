@@ -11,6 +11,7 @@ import pytest
 
 from audio_pipeline.app.batch import why_render
 from audio_pipeline.app.render import render_episode
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import InputError
 from audio_pipeline.core.models import (
     Clip,
@@ -137,7 +138,15 @@ def test_reserved_episode_ids(queue_project: Project) -> None:
 
 
 def message(msg_id: str, day: int, status: Status = Status.APPROVED) -> Message:
-    return Message(msg_id, status, "본문", "편집팀", dt.date(2026, 11, day), Path(f"{msg_id}.yaml"))
+    return Message(
+        msg_id,
+        status,
+        "본문",
+        "편집팀",
+        dt.date(2026, 11, day),
+        Path(f"{msg_id}.yaml"),
+        approved_sha256=text_sha256("본문"),
+    )
 
 
 def test_queue_order_and_what_is_left_out() -> None:
@@ -289,3 +298,39 @@ def problems_of_render(project: Project, path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         render_episode(project, path)
     return [str(p) for p in caught.value.problems]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def clip_done(self, clip: Clip) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+def test_the_queue_passes_over_stale_approvals_and_blocked_messages(
+    queue_project: Project,
+) -> None:
+    stale = queue_project.messages_dir / "church-prays.yaml"
+    stale.write_text(stale.read_text("utf-8").replace("한마음으로", "한뜻으로"), "utf-8")
+    blocked = queue_project.messages_dir / "not-alone.yaml"
+    text = "김철수 집사님께서 당신을 위해 기도합니다."
+    blocked.write_text(
+        "id: not-alone\nstatus: approved\ntext: " + text + "\napproved_by: 편집팀\n"
+        f"approved_at: 2026-11-16\napproved_sha256: {text_sha256(text)}\n",
+        "utf-8",
+    )
+    recorder = Recorder()
+    report = render_episode(
+        queue_project, select_episode(queue_project, "held", max_messages=2), reporter=recorder
+    )
+    assert report.messages == QUEUE[2:4]
+    [warning] = [w for w in recorder.warnings if "left out of the queue" in w]
+    assert "input/messages/church-prays.yaml" in warning
+    assert "input/messages/not-alone.yaml" in warning

@@ -7,6 +7,7 @@ import pytest
 import requests
 import responses
 
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import RenderError, SynthesisError
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.messages import load_messages
@@ -47,7 +48,8 @@ def test_gtts_gets_one_request_per_sentence(project: Project, speechlike_mp3: by
     # the sentence check would call 1.5 s implausible for long sentences: use a short message
     project.messages_dir.joinpath("short-one.yaml").write_text(
         "id: short-one\nstatus: approved\ntext: 힘을 내요. 함께해요. 기도해요.\n"
-        "approved_by: 편집팀\napproved_at: 2026-11-20\n",
+        "approved_by: 편집팀\napproved_at: 2026-11-20\n"
+        f"approved_sha256: {text_sha256('힘을 내요. 함께해요. 기도해요.')}\n",
         "utf-8",
     )
     clip = synthesize_clip(

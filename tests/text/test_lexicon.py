@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audio_pipeline.cli.main import app
+from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.inputs.lexicons import load_lexicon
@@ -120,6 +121,7 @@ def test_cache_key_changes_with_a_used_entry_only(project: Project) -> None:
             "text": "Jesus 안에서 능력을 얻습니다.",
             "approved_by": "편집팀",
             "approved_at": "2026-11-20",
+            "approved_sha256": text_sha256("Jesus 안에서 능력을 얻습니다."),
         },
     )
     engine = FakeEngine()

@@ -102,3 +102,49 @@ def test_script_is_the_normalized_text_split_within_the_engine_limit() -> None:
     assert " ".join(s.text for s in script.sentences).split() == spoken.split()  # no word cut
     assert "이천이십육 년 십일월 이십이 일" in " ".join(s.text for s in script.sentences)
     assert not any(c.isdigit() for c in script.spoken_text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("연락은 ☎ 으로 하세요.", [("symbol-removed", "☎")]),
+        ("김○○ 집사님께", [("symbol-removed", "○○")]),
+        ("○○ 마을에서", [("symbol-removed", "○○")]),
+        ("나는 ♥ 너를", [("symbol-removed", "♥")]),
+        ("힘내세요 🙏😊", [("decoration-removed", "🙏😊")]),
+        ("★ 오늘의 말씀 ★", [("decoration-removed", "★"), ("decoration-removed", "★")]),
+        ("감사합니다~ 여러분", [("decoration-removed", "~")]),
+        ("主님께 영광", [("unreadable", "主")]),
+        ("ㅋㅋ 좋아요", [("unreadable", "ㅋㅋ")]),
+    ],
+)  # fmt: skip
+def test_what_the_script_leaves_out_is_reported(text: str, expected: list[tuple[str, str]]) -> None:
+    """Removal is never silent: a symbol inside a sentence would leave a hole (the gate blocks
+    it); one where a sentence starts or ends is decoration, reported but harmless."""
+    warnings = normalize(text).warnings
+    assert [(w.rule, w.excerpt) for w in warnings] == expected
+    assert all(text[w.start :].startswith(w.excerpt) for w in warnings)
+
+
+def test_an_unknown_name_of_several_latin_words_gets_one_warning_naming_it() -> None:
+    result = normalize("World Vision 이 도왔습니다. KBS 도요.", LEXICON)
+    assert [(w.rule, w.excerpt) for w in result.warnings] == [
+        ("spelled-out", "World Vision"),
+        ("spelled-out", "KBS"),
+    ]
+    assert result.warnings[0].message == (
+        "a name of 2 words not in the pronunciation lexicon, so it is spelled out letter by "
+        "letter as '더블유오알엘디 브이아이에스아이오엔'; add 'World Vision' to "
+        "voices/lexicon.yaml with the way it is said"
+    )
+
+
+def test_the_shipped_lexicon_reads_the_organisations_it_names() -> None:
+    from audio_pipeline.inputs.lexicons import load_lexicon
+    from tests.conftest import REPO
+
+    lexicon, problems = load_lexicon(REPO / "voices" / "lexicon.yaml")
+    assert problems == []
+    spoken = normalize("Open Doors, World-Vision, Voice of the Martyrs, FEBC", lexicon)
+    assert spoken.text == "오픈도어즈, 월드비전, 순교자의 소리, 극동방송"
+    assert spoken.warnings == ()
