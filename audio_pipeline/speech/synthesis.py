@@ -22,6 +22,7 @@ from audio_pipeline.audio import dsp, ffmpeg, wavfile
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EngineUnavailable, RenderError, SynthesisError
 from audio_pipeline.core.models import Clip, Message, VoiceProfile
+from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.speech.cache import ClipCache, cache_key
 from audio_pipeline.speech.engines.base import AudioCheck, Engine
 from audio_pipeline.speech.engines.registry import EngineSet
@@ -170,6 +171,25 @@ class ClipJob:
     message: Message
     voice: VoiceProfile
     fallback: VoiceProfile | None
+
+
+def cast_jobs(inputs: EpisodeInputs, messages: Sequence[Message]) -> list[ClipJob]:
+    """One job per message, in programme order, with the voice and fallback the episode's
+    casting gives it (a voice per message, a rotation, or the episode's voice)."""
+    return [
+        ClipJob(m, *inputs.cast(m.id, position)) for m, position in _positions(inputs, messages)
+    ]
+
+
+def _positions(inputs: EpisodeInputs, messages: Sequence[Message]) -> list[tuple[Message, int]]:
+    """Each message with its place in the rotation: messages with a voice of their own do
+    not take a turn."""
+    placed, turn = [], 0
+    for message in messages:
+        placed.append((message, turn))
+        if message.id not in inputs.casting.by_message:
+            turn += 1
+    return placed
 
 
 def make_clip(
