@@ -73,10 +73,7 @@ class RestEngine(Engine):
 
     # --- what each service says -------------------------------------------------------------
     def no_credentials_reason(self, missing: tuple[str, ...]) -> str:
-        return (
-            f"{self.label}: no credentials; set {' and '.join(missing)} "
-            "(README: Engines), or the fallback voice speaks"
-        )
+        return f"{self.label}: no credentials; set {' and '.join(missing)} (README: Engines)"
 
     def check_config(self) -> str | None:
         """A reason the configuration (not the key) cannot work, checked once when built."""
