@@ -91,6 +91,7 @@ GOOGLE_CLOUD_MAX_REQUEST_BYTES = 5000
 # 2026-11-29): Azure AI Speech F0, neural voices: 0.5 million characters a month; Google
 # Cloud Text-to-Speech: the smallest free allowance of its voice types (Neural2 and Chirp 3 HD:
 # 1 million a month; Standard and WaveNet: 4 million). A warning is printed from
-# USAGE_WARN_FRACTION of a limit on. `usage_limits` in voices/usage.yaml overrides them.
+# USAGE_WARN_FRACTION of a limit on. AUDIO_PIPELINE_FREE_CHARS_AZURE and
+# AUDIO_PIPELINE_FREE_CHARS_GOOGLE_CLOUD override them (a paid tier, another allowance).
 FREE_TIER_CHARS = {"azure": 500_000, "google-cloud": 1_000_000}
 USAGE_WARN_FRACTION = 0.8
