@@ -180,7 +180,8 @@ def test_one_failing_episode_does_not_stop_the_others(week_project: Project) -> 
     bad = next(e for e in report["episodes"] if e["episode_id"] == "w48-bad-voice")
     assert bad["problems"] == [
         "input/episodes/w48-bad-voice.yaml: voice: unknown voice 'nope'; "
-        "voices in voices/: ko-google, ko-offline"
+        "voices in voices/: ko-azure-female, ko-azure-male, ko-google, "
+        "ko-google-cloud-female, ko-google-cloud-male, ko-offline"
     ]
     assert not (week_project.output_dir / "w48-bad-voice").exists()
     assert not (week_project.output_dir / "w48-pending").exists()
