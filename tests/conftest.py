@@ -20,6 +20,7 @@ import yaml
 from audio_pipeline.app.render import RenderSettings, render_episode
 from audio_pipeline.audio import ffmpeg
 from audio_pipeline.core.project import Project
+from tests.standins import standin  # noqa: F401  (the neural services' stand-ins)
 
 REPO = Path(__file__).resolve().parent.parent
 SR = 48_000
@@ -33,6 +34,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "AUDIO_PIPELINE_LEDGER",
         "HTTPS_PROXY",
         "https_proxy",
+        # a developer's own keys must never send test text to a real service
+        "SPEECH_KEY",
+        "SPEECH_REGION",
+        "GOOGLE_API_KEY",
+        "REQUESTS_CA_BUNDLE",
     ):
         monkeypatch.delenv(name, raising=False)
 

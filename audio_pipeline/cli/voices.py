@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,16 +14,55 @@ from audio_pipeline.cli.app import app, cache_app
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import err, out
-from audio_pipeline.core.errors import ExitCode
+from audio_pipeline.core.errors import ExitCode, InputError, Problem
+from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.voices import load_voices
+from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.usage import EngineUsage, month_usage, usage_warnings
 from audio_pipeline.speech.cache import ClipCache
+from audio_pipeline.speech.engines.base import Engine
 from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 
 
+def _speaker(engine: Engine, options: Mapping[str, Any]) -> str:
+    """Who speaks: the service's voice name, or espeak's voice+variant, or gTTS's language."""
+    resolved = engine.resolved_options(options)
+    if "voice" in resolved:
+        variant = resolved.get("variant")
+        return str(resolved["voice"]) + (f"+{variant}" if variant else "")
+    return f"lang {resolved.get('lang', '?')}"
+
+
+def _credentials(engine: Engine) -> str:
+    if not engine.credentials:
+        return "not needed"
+    return "missing" if engine.missing_credentials() else "present"
+
+
+def _usage(project: Project) -> dict[str, EngineUsage]:
+    """This month's usage per engine from the ledger (a missing ledger reads as none)."""
+    path = project.ledger_path
+    with Ledger(path if path.exists() else Path(":memory:")) as ledger:
+        return {u.engine: u for u in month_usage(ledger)}
+
+
 @app.command()
-def voices() -> None:
-    """List voice profiles and whether each engine is available now."""
+def voices(
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            "--remote",
+            metavar="ENGINE",
+            help="List the Korean voices a service offers (azure, google-cloud) instead.",
+        ),
+    ] = None,
+) -> None:
+    """List voice profiles: engine, speaker, credentials, whether the service answers now,
+    and this month's usage of each paid service against its free tier."""
     with errors_to_exit_codes():
+        if remote is not None:
+            _remote_voices(remote)
+            return
         project = project_for()
         profiles, problems = load_voices(project)
         for problem in problems:
@@ -29,20 +70,59 @@ def voices() -> None:
         engines = EngineSet()
         status: dict[str, str | None] = {}
         for name in sorted({p.engine for p in profiles.values()} | set(ENGINES)):
-            status[name] = engines.get(name).probe()
+            engine = engines.get(name)
+            # without credentials there is nothing to ask the service
+            status[name] = "not asked" if engine.missing_credentials() else engine.probe()
+        usage = _usage(project)
         table = Table()
-        for column in ("voice", "engine", "fallback", "available", "description"):
-            table.add_column(column, overflow="fold")
+        for column in ("voice", "engine", "speaker", "credentials", "answering", "fallback"):
+            # names are read and copied whole: never folded over lines
+            table.add_column(column, no_wrap=column in ("voice", "engine", "speaker"))
         for name, profile in sorted(profiles.items()):
+            engine = engines.get(profile.engine)
             reason = status[profile.engine]
             table.add_row(
                 name,
                 profile.engine,
+                _speaker(engine, profile.options),
+                _credentials(engine),
+                "yes" if reason is None else ("-" if reason == "not asked" else "no"),
                 profile.fallback_voice or "",
-                "yes" if reason is None else f"no: {reason}",
-                profile.description or "",
             )
         out.print(table)
+        # what the table cannot say in a cell: which variables, why not answering
+        for name in sorted(status):
+            engine = engines.get(name)
+            missing = engine.missing_credentials()
+            if missing:
+                out.print(f"{name}: credentials missing: set {', '.join(missing)}")
+            elif engine.credentials:
+                out.print(f"{name}: credentials present ({', '.join(engine.credentials)})")
+            if status[name] not in (None, "not asked"):
+                out.print(f"{name}: not answering: {status[name]}")
+        for engine_usage in usage.values():
+            out.print(
+                f"{engine_usage.engine}: {engine_usage.month} usage {engine_usage.describe()}"
+            )
+        for warning in usage_warnings(list(usage.values())):
+            err.print(f"warning: {warning}")
+
+
+def _remote_voices(name: str) -> None:
+    listing = [n for n, cls in sorted(ENGINES.items()) if cls.credentials]
+    if name not in listing:
+        raise InputError(
+            [Problem("--remote", "", f"'{name}' has no voice list; allowed: {', '.join(listing)}")]
+        )
+    engine = EngineSet().get(name)
+    found = engine.remote_voices("ko-KR")
+    table = Table()
+    for column in ("voice", "gender", "type"):
+        table.add_column(column)
+    for voice in found:
+        table.add_row(voice.name, voice.gender, voice.kind)
+    out.print(table)
+    out.print(f"{len(found)} Korean voice(s) from {name}")
 
 
 @cache_app.command("stats")

@@ -91,3 +91,23 @@ IDENTIFYING_FILE = "input/identifying.yaml"  # a project's own identifying words
 WAV_BIT_DEPTH = 24
 MP3_BITRATE_K = 128
 STATION = "새벽빛 방송"  # the station line on the sample bumpers; episodes may override
+
+# --- neural voice services (official REST APIs) ---------------------------------------------
+# Longest sentence given to one of them (the script splits longer ones at clause breaks), and
+# how much may go in one request with the pauses as SSML breaks.
+AZURE_MAX_CHARS = 1000
+# Azure's REST answer is cut at 10 minutes of audio (Text to speech REST API, "Sample
+# request"); 1,500 characters is under 7 minutes even at 4 syllables a second
+AZURE_MAX_REQUEST_CHARS = 1500
+GOOGLE_CLOUD_MAX_CHARS = 1000
+# Google Cloud Text-to-Speech: "Total bytes per request: 5,000" of text or SSML (Quotas and
+# limits); Hangul takes three bytes in UTF-8
+GOOGLE_CLOUD_MAX_REQUEST_BYTES = 5000
+# Free monthly characters per engine, from each service's published free tier (read
+# 2026-11-29): Azure AI Speech F0, neural voices: 0.5 million characters a month; Google
+# Cloud Text-to-Speech: the smallest free allowance of its voice types (Neural2 and Chirp 3 HD:
+# 1 million a month; Standard and WaveNet: 4 million). A warning is printed from
+# USAGE_WARN_FRACTION of a limit on. AUDIO_PIPELINE_FREE_CHARS_AZURE and
+# AUDIO_PIPELINE_FREE_CHARS_GOOGLE_CLOUD override them (a paid tier, another allowance).
+FREE_TIER_CHARS = {"azure": 500_000, "google-cloud": 1_000_000}
+USAGE_WARN_FRACTION = 0.8

@@ -7,6 +7,7 @@ as ffmpeg-normalize does for its batches. Nothing is written while validating.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,9 @@ EPISODE_FIELDS = (
     "crossfade_s",
     "bed",
     "select",
+    "voice_rotation",
 )
+MESSAGE_ENTRY_FIELDS = ("id", "voice")
 BED_FIELDS = (
     "file",
     "under",
@@ -94,6 +97,16 @@ class EpisodeAudio:
 
 
 @dataclass(frozen=True)
+class Casting:
+    """Who reads which message: a voice named on a message entry (`- id: x` with `voice: y`)
+    wins, then the episode's `voice_rotation` by the message's position, then its `voice`."""
+
+    by_message: dict[str, str] = field(default_factory=dict)
+    rotation: tuple[str, ...] = ()
+    fallback: str | None = None  # the episode's own fallback_voice, when it names one
+
+
+@dataclass(frozen=True)
 class EpisodeInputs:
     """Everything one render needs, validated."""
 
@@ -111,6 +124,44 @@ class EpisodeInputs:
 
     # every message file of the project: the queue a `select:` episode chooses from
     message_index: MessageIndex | None = None
+    casting: Casting = field(default_factory=Casting)
+
+    def cast(
+        self, message_id: str, position: int | None = None
+    ) -> tuple[VoiceProfile, VoiceProfile | None]:
+        """(voice, fallback) that speak a message. The rotation turns over the messages that
+        name no voice of their own, in programme order; `position` is the message's place
+        among those (0-based) for a `select:` episode, whose order only the render knows."""
+        name = self.casting.by_message.get(message_id)
+        if name is None and self.casting.rotation:
+            if position is None:
+                listed = self.episode.messages
+                before = listed[: listed.index(message_id)] if message_id in listed else ()
+                position = sum(1 for m in before if m not in self.casting.by_message)
+            name = self.casting.rotation[position % len(self.casting.rotation)]
+        if name is None or name == self.voice.name:
+            return self.voice, self.fallback_voice
+        voice = self.voices[name]
+        return voice, self._fallback_for(voice)
+
+    def _fallback_for(self, voice: VoiceProfile) -> VoiceProfile | None:
+        name = self.casting.fallback or voice.fallback_voice
+        if name is None or name == voice.name:
+            return None
+        return self.voices.get(name)
+
+    def voices_used(self) -> list[VoiceProfile]:
+        """Every voice the episode may speak with, fallbacks included, each once: what
+        validation checks and the manifest lists."""
+        found: dict[str, VoiceProfile] = {}
+        cast = [self.voice, *(self.voices[n] for n in self.casting.by_message.values())]
+        cast += [self.voices[n] for n in self.casting.rotation]
+        for voice in cast:
+            found.setdefault(voice.name, voice)
+            fallback = self.fallback_voice if voice is self.voice else self._fallback_for(voice)
+            if fallback is not None:
+                found.setdefault(fallback.name, fallback)
+        return list(found.values())
 
     def delivery_profiles(self) -> list[DeliveryProfile]:
         if self.profiles:
@@ -141,6 +192,7 @@ def _episode_fields(
         "date": r.date("date"),
         "voice": r.ident("voice"),
         "fallback_voice": r.ident("fallback_voice", required=False),
+        "cast": _message_voices(r),  # before id_list: it leaves plain ids in `messages`
         "messages": r.id_list(
             "messages", max_items=defaults.MAX_MESSAGES_PER_EPISODE, required=not has_select
         ),
@@ -165,6 +217,71 @@ def _episode_fields(
             f"`audio-pipeline {values['id']}` command); choose another id",
         )
     return values, r
+
+
+def _message_voices(r: FieldReader) -> dict[str, str]:
+    """`messages` entries may be mappings `{id: ..., voice: ...}`: returns {id: voice} and
+    leaves the plain ids in r.data for id_list to check as ever."""
+    raw = r.data.get("messages")
+    if not isinstance(raw, list) or not any(isinstance(e, dict) for e in raw):
+        return {}
+    ids: list[object] = []
+    voices: dict[str, str] = {}
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            ids.append(entry)
+            continue
+        e = SubReader.of(r, f"messages[{i}]", entry)
+        e.reject_unknown(MESSAGE_ENTRY_FIELDS)
+        msg_id = e.ident("id")
+        voice = e.ident("voice", required=False)
+        ids.append(msg_id if msg_id is not None else entry.get("id"))
+        if msg_id is not None and voice is not None:
+            voices[msg_id] = voice
+    r.data = {**r.data, "messages": ids}
+    return voices
+
+
+def _casting(
+    r: FieldReader,
+    values: dict[str, object],
+    voices: dict[str, VoiceProfile],
+    known_problem: Callable[[object], bool],
+) -> tuple[Casting, set[str]]:
+    """The episode's casting, every voice in it checked; returns it with the voice names it
+    uses (their files' problems belong to this episode)."""
+    rotation = r.data.get("voice_rotation")
+    names: tuple[str, ...] = ()
+    if rotation is not None:
+        if not isinstance(rotation, list) or not rotation:
+            r.problem("voice_rotation", "expected a list of voice names, e.g. [a, b]")
+        else:
+            names = tuple(v for v in rotation if isinstance(v, str))
+            if len(names) != len(rotation):
+                r.problem("voice_rotation", "expected a list of voice names, e.g. [a, b]")
+    by_message = dict(values["cast"])  # type: ignore[call-overload]
+    listed = r.data.get("messages") or []  # ids at their places in the file
+    known = ", ".join(sorted(voices)) or "none"
+    used: set[str] = set()
+    fallback = values["fallback_voice"]
+    checks = [(f"messages[{listed.index(m)}].voice", v) for m, v in by_message.items()]
+    checks += [(f"voice_rotation[{i}]", v) for i, v in enumerate(names)]
+    for where, name in checks:
+        used.add(name)
+        profile = voices.get(name)
+        if profile is None:
+            if not known_problem(name):
+                r.problem(where, f"unknown voice '{name}'; voices in voices/: {known}")
+            continue
+        own = fallback or profile.fallback_voice
+        if own is not None:
+            used.add(str(own))
+            if own not in voices and not known_problem(own):
+                r.problem(
+                    where, f"voice '{name}' falls back to unknown voice '{own}'; voices: {known}"
+                )
+    casting = Casting(by_message, names, str(fallback) if fallback else None)
+    return casting, used
 
 
 def _slot_fields(r: FieldReader, values: dict[str, object]) -> None:
@@ -362,7 +479,8 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
     fallback = voices.get(str(fallback_name)) if fallback_name else None
     if fallback_name and fallback is None and not files_of(fallback_name) & broken_files:
         r.problem("fallback_voice", f"unknown voice '{fallback_name}'; voices in voices/: {known}")
-    voice_files = set().union(*(files_of(v) for v in (voice_name, fallback_name) if v))
+    casting, cast_names = _casting(r, values, voices, lambda n: bool(files_of(n) & broken_files))
+    voice_files = set().union(*(files_of(v) for v in (voice_name, fallback_name, *cast_names) if v))
     problems += [p for p in voice_problems if p.file in voice_files]
     if fallback is not None and voice is not None and fallback.name == voice.name:
         fallback = None
@@ -439,6 +557,7 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
         profiles,
         policy,
         index,
+        casting,
     )
 
 

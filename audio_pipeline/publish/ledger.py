@@ -81,6 +81,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE placements DROP COLUMN start_s",
         "ALTER TABLE placements DROP COLUMN end_s",
     ),
+    # 3: what the paid speech services were sent, per engine and calendar month (UTC), as they
+    # bill it: the free tiers are monthly (publish/usage.py)
+    (
+        """CREATE TABLE speech_usage (
+            engine TEXT NOT NULL,
+            month TEXT NOT NULL,
+            characters INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (engine, month)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -497,3 +508,26 @@ def placements_of(
         Placement(message_id, n, start, end, sample_rate, text_hash)
         for n, (message_id, start, end, text_hash) in enumerate(cues, start=1)
     )
+
+
+# --- speech service usage (publish/usage.py keeps the rules; these only read and write) ---
+
+
+def add_usage(ledger: Ledger, engine: str, month: str, characters: int, requests: int) -> None:
+    """Add one run's characters and requests to an engine's month."""
+    with ledger.transaction():
+        ledger.db.execute(
+            "INSERT INTO speech_usage (engine, month, characters, requests) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (engine, month) DO UPDATE SET characters = characters + excluded."
+            "characters, requests = requests + excluded.requests",
+            (engine, month, characters, requests),
+        )
+
+
+def usage_of_month(ledger: Ledger, month: str) -> dict[str, tuple[int, int]]:
+    """{engine: (characters, requests)} of one month ('YYYY-MM')."""
+    rows = ledger.db.execute(
+        "SELECT engine, characters, requests FROM speech_usage WHERE month = ? ORDER BY engine",
+        (month,),
+    )
+    return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}

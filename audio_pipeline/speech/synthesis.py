@@ -20,10 +20,11 @@ from audio_pipeline.audio import dsp, ffmpeg, wavfile
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EngineUnavailable, RenderError, SynthesisError
 from audio_pipeline.core.models import Clip, Message, VoiceProfile
+from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.speech.cache import ClipCache, cache_key
 from audio_pipeline.speech.engines.base import AudioCheck, Engine
 from audio_pipeline.speech.engines.registry import EngineSet
-from audio_pipeline.text.script import Script, build_script
+from audio_pipeline.text.script import Script, Sentence, build_script
 
 SR = defaults.SAMPLE_RATE
 FASTEST_S_PER_CHAR = 0.04  # 25 letters a second: faster than any speech, even at tempo 2
@@ -64,7 +65,9 @@ def speakable_chars(text: str) -> int:
     return sum(1 for c in text if c.isalnum())
 
 
-def check_speech(samples: np.ndarray, text: str, tempo: float, what: str) -> None:
+def check_speech(
+    samples: np.ndarray, text: str, tempo: float, what: str, pauses_s: float = 0.0
+) -> None:
     """A garbled or lost clip must never pass silently: silent or implausibly short/long
     audio for the text is a SynthesisError."""
     seconds = len(samples) / SR
@@ -72,7 +75,7 @@ def check_speech(samples: np.ndarray, text: str, tempo: float, what: str) -> Non
         raise SynthesisError(f"{what}: the engine returned silence")
     chars = max(1, speakable_chars(text))
     low = chars * FASTEST_S_PER_CHAR / max(tempo, 1.0)
-    high = chars * SLOWEST_S_PER_CHAR / min(tempo, 1.0) + 3.0
+    high = (chars * SLOWEST_S_PER_CHAR + pauses_s) / min(tempo, 1.0) + 3.0
     if not low <= seconds <= high:
         raise SynthesisError(
             f"{what}: {seconds:.2f} s of audio for {chars} letters is not plausible "
@@ -80,16 +83,43 @@ def check_speech(samples: np.ndarray, text: str, tempo: float, what: str) -> Non
         )
 
 
-def sentence_check(voice: VoiceProfile, text: str, what: str) -> AudioCheck:
-    """The check one sentence's audio must pass, as the engine's answer: trimmed as it will
+def passage_check(voice: VoiceProfile, text: str, pauses_s: float, what: str) -> AudioCheck:
+    """The check one request's audio must pass, as the engine's answer: trimmed as it will
     be, not silent, and a duration plausible for its text. A network engine asks again
     when its answer fails it (a garbled or cut-off answer is a transient fault)."""
 
     def check(samples: np.ndarray, rate: int) -> None:
         audio = dsp.trim_silence(dsp.resample(samples, rate, SR), SR, voice.trim_threshold_db)
-        check_speech(audio, text, 1.0, what)
+        check_speech(audio, text, 1.0, what, pauses_s)
 
     return check
+
+
+def sentence_check(voice: VoiceProfile, text: str, what: str) -> AudioCheck:
+    """The check for one sentence alone (passage_check with no pauses inside)."""
+    return passage_check(voice, text, 0.0, what)
+
+
+def passages(engine: Engine, voice: VoiceProfile, script: Script) -> list[list[Sentence]]:
+    """The script's sentences in runs of as many as fit one request of the engine, in
+    order. An engine that reads the pauses itself (SSML <break>) gets whole runs, which keeps
+    its prosody across sentences; the others get one sentence at a time."""
+    runs: list[list[Sentence]] = []
+    # an object that only speaks sentences (a stand-in engine in a test) has no passages
+    fits = getattr(engine, "fits_one_request", None)
+    for sentence in script.sentences:
+        if runs and fits is not None:
+            trial = [*runs[-1], sentence]
+            if fits(_passage(trial), voice.options):
+                runs[-1] = trial
+                continue
+        runs.append([sentence])
+    return runs
+
+
+def _passage(run: Sequence[Sentence]) -> list[tuple[str, float]]:
+    """(text, pause after) for one request: the pause after the last is joined as audio."""
+    return [(s.text, s.pause_after_s if i < len(run) - 1 else 0.0) for i, s in enumerate(run)]
 
 
 def synthesize_audio(engine: Engine, voice: VoiceProfile, script: Script) -> tuple[np.ndarray, int]:
@@ -101,21 +131,31 @@ def synthesize_audio(engine: Engine, voice: VoiceProfile, script: Script) -> tup
         )
     parts: list[np.ndarray] = []
     requests = 0
-    for n, sentence in enumerate(script.sentences, start=1):
-        what = f"message '{script.message_id}' sentence {n}"
-        spoken = engine.synthesize(
-            sentence.text, voice.options, check=sentence_check(voice, sentence.text, what)
-        )
+    number = 1
+    for run in passages(engine, voice, script):
+        if len(run) == 1:
+            what = f"message '{script.message_id}' sentence {number}"
+        else:
+            what = f"message '{script.message_id}' sentences {number}-{number + len(run) - 1}"
+        number += len(run)
+        text = " ".join(s.text for s in run)
+        inner_pauses = sum(s.pause_after_s for s in run[:-1])
+        check = passage_check(voice, text, inner_pauses, what)
+        if len(run) == 1:
+            spoken = engine.synthesize(run[0].text, voice.options, check=check)
+        else:
+            spoken = engine.synthesize_passage(_passage(run), voice.options, check=check)
         requests += spoken.requests
         audio = dsp.resample(spoken.samples, spoken.sample_rate, SR)
         audio = dsp.trim_silence(audio, SR, voice.trim_threshold_db)
-        check_speech(audio, sentence.text, 1.0, what)  # every engine's answer, whatever it did
+        check_speech(audio, text, 1.0, what, inner_pauses)  # every engine's answer
         audio = ffmpeg.change_tempo(audio, SR, voice.tempo)
         parts.append(audio)
-        if sentence.pause_after_s > 0:
-            parts.append(dsp.silence(sentence.pause_after_s, SR))
+        if run[-1].pause_after_s > 0:
+            parts.append(dsp.silence(run[-1].pause_after_s, SR))
     clip = np.concatenate(parts).astype(np.float32)
-    check_speech(clip, script.spoken_text, voice.tempo, f"message '{script.message_id}'")
+    pauses = sum(s.pause_after_s for s in script.sentences)
+    check_speech(clip, script.spoken_text, voice.tempo, f"message '{script.message_id}'", pauses)
     return clip, requests
 
 
@@ -124,6 +164,25 @@ class ClipJob:
     message: Message
     voice: VoiceProfile
     fallback: VoiceProfile | None
+
+
+def cast_jobs(inputs: EpisodeInputs, messages: Sequence[Message]) -> list[ClipJob]:
+    """One job per message, in programme order, with the voice and fallback the episode's
+    casting gives it (a voice per message, a rotation, or the episode's voice)."""
+    return [
+        ClipJob(m, *inputs.cast(m.id, position)) for m, position in _positions(inputs, messages)
+    ]
+
+
+def _positions(inputs: EpisodeInputs, messages: Sequence[Message]) -> list[tuple[Message, int]]:
+    """Each message with its place in the rotation: messages with a voice of their own do
+    not take a turn."""
+    placed, turn = [], 0
+    for message in messages:
+        placed.append((message, turn))
+        if message.id not in inputs.casting.by_message:
+            turn += 1
+    return placed
 
 
 def make_clip(

@@ -20,7 +20,7 @@ from audio_pipeline.inputs.policy import (
 )
 from audio_pipeline.metadata.policy import Timeline, rescale
 from tests import metadata_helpers as mh
-from tests.conftest import REPO, write_yaml
+from tests.conftest import write_yaml
 
 PRIVATE = ("approved_by", "approved_at", "notes", "source", "path")
 
@@ -129,8 +129,3 @@ def test_timelines_rescale_to_whole_samples_without_overlap() -> None:
     at = timeline.at(22_050)
     assert at.spans[0][1] == at.spans[1][0] and at.spans[1][1] == at.length
     assert timeline.at(48_000) is timeline
-
-
-def test_the_shipped_file_is_package_data() -> None:
-    pyproject = (REPO / "pyproject.toml").read_text("utf-8")
-    assert 'audio_pipeline = ["data/*.yaml"]' in pyproject

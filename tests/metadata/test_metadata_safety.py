@@ -1,4 +1,4 @@
-"""Nothing identifying anyone leaves in any byte of any output file.
+"""Nothing identifying anyone, and no secret, leaves in any byte of any output file.
 
 An e-mail address, a phone number and a person's name are planted in a message's notes and
 approver, and a name in an attribution the editor did not approve; the episode is rendered
@@ -8,14 +8,17 @@ there) is searched for them in every encoding a tag or a text file could hold th
 
 from __future__ import annotations
 
+import io
+import logging
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.render import RenderSettings, render_episode
 from audio_pipeline.core.project import Project
 from tests.conftest import REPO, write_yaml
 
@@ -137,3 +140,67 @@ def test_no_path_or_name_of_the_production_machine(planted: tuple[Project, Path]
     if len(host) >= 6:  # a short name could match audio bytes by chance
         leaks += scan(out, host)
     assert leaks == []
+
+
+# --- the neural services' keys ----------------------------------------------------------------
+# The keys are planted in the environment and the episodes rendered through the services'
+# stand-ins (tests/standins/): no key may reach an output file, the ledger, the clip cache
+# or a log line, in any encoding.
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, list[Path], str]]:
+    from audio_pipeline.speech.engines.base import EngineSettings
+    from tests.standins import NET, Serve
+    from tests.standins.server import Schedule
+
+    root = tmp_path_factory.mktemp("keys") / "proj"
+    shutil.copytree(REPO / "voices", root / "voices")
+    shutil.copytree(REPO / "input", root / "input")
+    project = Project.at(root, cache_dir=root / "cache")
+    google = yaml.safe_load((project.episodes_dir / "2026-w47-neural.yaml").read_text("utf-8"))
+    google.update(id="keys-google", voice="ko-google-cloud-male", voice_rotation=None)
+    write_yaml(project.episodes_dir / "keys-google.yaml", {k: v for k, v in google.items() if v})
+    logs = io.StringIO()
+    handler = logging.StreamHandler(logs)
+    root_logger = logging.getLogger()
+    level = root_logger.level
+    root_logger.addHandler(handler)
+    root_logger.setLevel(logging.DEBUG)
+    outputs = []
+    with pytest.MonkeyPatch.context() as mp:
+        serve = Serve(mp, root)
+        # the first request of each service fails (the retry path is logged and reported too)
+        serve(Schedule(0.0, first=["500", "429"]))
+        try:
+            for episode in ("2026-w47-neural", "keys-google"):
+                report = render_episode(
+                    project,
+                    project.episodes_dir / f"{episode}.yaml",
+                    RenderSettings(strict=True, engines=EngineSettings(NET)),
+                )
+                assert report.output_dir is not None and report.fallbacks == []
+                outputs.append(report.output_dir)
+        finally:
+            serve.stop()
+            root_logger.removeHandler(handler)
+            root_logger.setLevel(level)
+    yield project, outputs, logs.getvalue()
+
+
+@pytest.mark.parametrize("variable", ["SPEECH_KEY", "GOOGLE_API_KEY"])
+def test_no_service_key_in_any_output_ledger_cache_or_log(
+    keyed: tuple[Project, list[Path], str], variable: str
+) -> None:
+    from tests.standins import KEYS
+
+    project, outputs, logs = keyed
+    key = KEYS[variable]
+    for out in outputs:
+        assert len([p for p in out.rglob("*") if p.is_file()]) >= 10
+        assert scan(out, key) == []
+    assert scan(project.cache_dir, key) == []
+    for path in project.root.glob("ledger.sqlite*"):
+        assert not any(n in path.read_bytes() for n in needles(key)), path.name
+    assert "texttospeech.googleapis.com" in logs or "tts.speech.microsoft.com" in logs
+    assert key not in logs

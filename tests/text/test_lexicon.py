@@ -39,7 +39,14 @@ class FakeEngine:
 def test_repository_lexicons_load_and_voices_carry_them(project: Project) -> None:
     voices, problems = load_voices(project)
     assert problems == []
-    assert set(voices) == {"ko-google", "ko-offline"}  # lexicon files are not voices
+    assert set(voices) == {  # lexicon files are not voices
+        "ko-azure-female",
+        "ko-azure-male",
+        "ko-google",
+        "ko-google-cloud-female",
+        "ko-google-cloud-male",
+        "ko-offline",
+    }
     google, offline = voices["ko-google"].lexicon, voices["ko-offline"].lexicon
     assert dict(google.entries)["Jesus"] == "예수"
     assert dict(offline.entries)["능력"] == "능녁"  # espeak-only respelling

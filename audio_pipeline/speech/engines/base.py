@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
 from audio_pipeline.core import defaults
+from audio_pipeline.core.errors import SynthesisError
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,12 @@ class EngineSettings:
     """What every engine is built from, for one run (the registry builds them all alike)."""
 
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    # where credentials are read from when an engine is built; None is the process's own
+    # environment (tests hand in a mapping of their own)
+    environ: Mapping[str, str] | None = None
+
+    def env(self) -> Mapping[str, str]:
+        return os.environ if self.environ is None else self.environ
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,22 @@ class EngineAudio:
     samples: np.ndarray
     sample_rate: int
     requests: int = 1  # network requests it took (retries included)
+
+
+@dataclass(frozen=True)
+class RemoteVoice:
+    """One voice a service offers, as its voice list names it."""
+
+    name: str
+    gender: str
+    kind: str  # Neural, WaveNet, Neural2, Standard, Chirp3-HD, ...
+    locale: str
+
+
+# One request's worth of speech: (sentence, pause after it in seconds). The pause after the
+# last part is the caller's to add; an engine that speaks several parts in one request puts
+# the pauses between them in the request itself (SSML <break>).
+Passage = Sequence[tuple[str, float]]
 
 
 # Judges one decoded answer (mono float32 samples, their rate): raises SynthesisError when the
@@ -89,6 +113,8 @@ class Engine(ABC):
     network: ClassVar[bool]  # True when text leaves the machine
     max_chars: ClassVar[int]  # longest text sent in one synthesis call
     options: ClassVar[tuple[Option, ...]]
+    # environment variables the engine needs, named as the service's own docs name them
+    credentials: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
@@ -111,6 +137,34 @@ class Engine(ABC):
         `check`, when given, judges the audio; an engine whose answers vary (the network)
         asks again when it raises, a deterministic one may leave it to the caller.
         """
+
+    def fits_one_request(self, passage: Passage, options: Mapping[str, Any]) -> bool:
+        """Whether these sentences may go to the engine in one request. An engine that
+        speaks one sentence a call says yes to one sentence only."""
+        return len(passage) == 1
+
+    def synthesize_passage(
+        self, passage: Passage, options: Mapping[str, Any], check: AudioCheck | None = None
+    ) -> EngineAudio:
+        """Speak sentences that fit one request (fits_one_request), with the pauses between
+        them. An engine without passages speaks the one sentence it accepts."""
+        if len(passage) != 1:
+            raise ValueError(f"engine {self.name} speaks one sentence a request")
+        return self.synthesize(passage[0][0], options, check)
+
+    def missing_credentials(self) -> tuple[str, ...]:
+        """The environment variables the engine needs and did not find when it was built."""
+        env = self.settings.env()
+        return tuple(name for name in self.credentials if not env.get(name, "").strip())
+
+    def take_usage(self) -> tuple[int, int]:
+        """(billed characters, requests) since the last call, and reset. Engines without a
+        bill count nothing."""
+        return (0, 0)
+
+    def remote_voices(self, locale: str) -> list[RemoteVoice]:
+        """The voices the service offers for `locale`, from its voice list."""
+        raise SynthesisError(f"engine {self.name} has no voice list to ask")
 
     def resolved_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Options with defaults filled in: what the cache key and the engine see."""

@@ -40,7 +40,7 @@ from audio_pipeline.speech.engines.base import AudioCheck, Engine, EngineAudio, 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
-_RATE, _VOLUME, _PITCH = 1, 2, 3
+_RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
 _EE_OK = 0
 
 _LOCK = threading.Lock()
@@ -90,11 +90,12 @@ class _Library:
         folder = self.data_path / "voices" / "!v"
         return tuple(sorted(p.name for p in folder.iterdir())) if folder.is_dir() else ()
 
-    def speak(self, text: str, voice: str, rate: int, pitch: int) -> np.ndarray:
+    def speak(self, text: str, voice: str, rate: int, pitch: int, range_: int) -> np.ndarray:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
             raise SynthesisError(f"espeak-ng has no voice '{voice}'")
         self.lib.espeak_SetParameter(_RATE, rate, 0)
         self.lib.espeak_SetParameter(_PITCH, pitch, 0)
+        self.lib.espeak_SetParameter(_RANGE, range_, 0)
         self.lib.espeak_SetParameter(_VOLUME, 100, 0)
         data = text.encode("utf-8") + b"\x00"
         buf = ctypes.create_string_buffer(data)
@@ -138,9 +139,11 @@ class _Zygote:
             stderr=subprocess.DEVNULL,
         )
 
-    def speak(self, text: str, voice: str, rate: int, pitch: int) -> tuple[np.ndarray, int]:
+    def speak(
+        self, text: str, voice: str, rate: int, pitch: int, range_: int
+    ) -> tuple[np.ndarray, int]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        request = {"text": text, "voice": voice, "rate": rate, "pitch": pitch}
+        request = {"text": text, "voice": voice, "rate": rate, "pitch": pitch, "range": range_}
         try:
             self.proc.stdin.write(json.dumps(request).encode() + b"\n")
             self.proc.stdin.flush()
@@ -185,11 +188,13 @@ class _Zygotes:
                 return zygote
         return self._free.get()
 
-    def speak(self, text: str, voice: str, rate: int, pitch: int) -> tuple[np.ndarray, int]:
+    def speak(
+        self, text: str, voice: str, rate: int, pitch: int, range_: int = 50
+    ) -> tuple[np.ndarray, int]:
         zygote = self._take()
         healthy = True
         try:
-            return zygote.speak(text, voice, rate, pitch)
+            return zygote.speak(text, voice, rate, pitch, range_)
         except SynthesisError:
             healthy = zygote.proc.poll() is None
             raise
@@ -221,6 +226,8 @@ class EspeakEngine(Engine):
         Option("variant", str, "", "voice variant from espeak-ng-data/voices/!v (e.g. f2, m3)"),
         Option("rate", int, 150, "words per minute", 80, 450),
         Option("pitch", int, 50, "base pitch", 0, 99),
+        # espeakRANGE in speak_lib.h: 0 is a monotone, 50 espeak's normal, 100 its widest
+        Option("range", int, 50, "pitch range (intonation)", 0, 100),
     )
 
     @classmethod
@@ -248,7 +255,9 @@ class EspeakEngine(Engine):
         import espeakng_loader
 
         loader = getattr(espeakng_loader, "__version__", "")
-        return f"espeak-ng-{lib.version}" + (f"+loader-{loader}" if loader else "")
+        # the release added to every sentence's end (release_tail) is part of what it says
+        version = f"espeak-ng-{lib.version}" + (f"+loader-{loader}" if loader else "")
+        return version + "+release"
 
     def probe(self) -> str | None:
         try:
@@ -270,10 +279,47 @@ class EspeakEngine(Engine):
         reason = self.probe()
         if reason:
             raise EngineUnavailable(reason)
-        samples, rate = _zygotes.speak(text, voice, int(opts["rate"]), int(opts["pitch"]))
+        samples, rate = _zygotes.speak(
+            text, voice, int(opts["rate"]), int(opts["pitch"]), int(opts["range"])
+        )
         if samples.size == 0:
             raise SynthesisError(f"espeak-ng produced no audio for: {text[:40]}")
-        return EngineAudio(samples, rate, requests=1)
+        return EngineAudio(release_tail(samples, rate), rate, requests=1)
+
+
+RELEASE_S = 0.08  # how long the last vowel takes to die away (to -40 dB)
+
+
+def release_tail(x: np.ndarray, rate: int) -> np.ndarray:
+    """Let the last vowel of an utterance die away instead of stopping dead.
+
+    espeak-ng speaks every syllable of a Korean sentence (its last word lasts as long as the
+    same word mid-sentence, and no text is dropped from short sentences: espeak-ng#1860 is
+    about long ones, which the script never sends), but it ends the final vowel in the middle
+    of its waveform at full level: the last 10 ms are within a dB of the sentence's RMS,
+    where a speaker's voice decays (and espeak's own word ends mid-sentence fall ~10 dB).
+    The vowel is continued here by repeating its last pitch period, fading exponentially to
+    -40 dB over RELEASE_S: the periodic extension joins without a step, and nothing the
+    engine said is cut. Deterministic: a function of the samples alone.
+    """
+    sounding = np.flatnonzero(np.abs(x) > 1e-4)
+    if sounding.size == 0:
+        return x
+    end = int(sounding[-1]) + 1
+    window = x[max(0, end - int(0.04 * rate)) : end].astype(np.float64)
+    lo, hi = int(rate / 400), int(rate / 60)  # a voice's pitch period: 2.5 to 16.7 ms
+    if len(window) < 2 * hi:
+        return x
+    window = window - window.mean()
+    corr = np.correlate(window, window, "full")[len(window) - 1 :]
+    period = lo + int(np.argmax(corr[lo:hi]))
+    if corr[0] <= 0 or corr[period] < 0.3 * corr[0]:
+        return x  # not voiced at the end (a consonant, noise): nothing to sustain
+    n = int(RELEASE_S * rate)
+    cycle = x[end - period : end]
+    tail = np.tile(cycle, n // period + 1)[:n]
+    gain = np.exp(-np.arange(n) / (n / np.log(100.0)))  # -40 dB at RELEASE_S
+    return np.concatenate([x[:end], (tail * gain).astype(np.float32), x[end:]])
 
 
 ENGINE = EspeakEngine

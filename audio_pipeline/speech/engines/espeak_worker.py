@@ -2,7 +2,7 @@
 and forks a child for every sentence, so each sentence starts from the same library state.
 
 Run as `python -m audio_pipeline.engines.espeak_worker`; spoken to over stdin/stdout:
-request  = one JSON line {"text", "voice", "rate", "pitch"}
+request  = one JSON line {"text", "voice", "rate", "pitch", "range"}
 response = one JSON line {"ok": true, "rate": <Hz>, "frames": n} then n float32 samples,
            or {"ok": false, "error": "..."}.
 The zygote is single-threaded, which is what makes fork() safe here. It exits when its
@@ -41,6 +41,7 @@ def _serve() -> None:
                         request["voice"],
                         int(request["rate"]),
                         int(request["pitch"]),
+                        int(request.get("range", 50)),
                     )
                 head = {"ok": True, "rate": lib.sample_rate, "frames": int(samples.size)}
                 payload = json.dumps(head).encode() + b"\n" + samples.astype("<f4").tobytes()

@@ -54,3 +54,8 @@ class EngineSet:
 
     def for_voice(self, voice: VoiceProfile) -> Engine:
         return self.get(voice.engine)
+
+    def built(self) -> list[Engine]:
+        """The engines this run has made so far (what a usage flush reads)."""
+        with self._lock:
+            return list(self._instances.values())
