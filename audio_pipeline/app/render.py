@@ -27,12 +27,13 @@ from audio_pipeline.core.digest import sha256_file
 from audio_pipeline.core.errors import OutputError, RenderError, explain_os_error
 from audio_pipeline.core.models import (
     Clip,
+    EngineUsage,
     Message,
     Programme,
     RunReport,
     Segment,
     SegmentKind,
-    fallback_note,
+    fallback_warning,
 )
 from audio_pipeline.core.project import Project, real_path
 from audio_pipeline.delivery.master import Delivery, deliver
@@ -55,9 +56,10 @@ from audio_pipeline.programme.timing import Piece, Slot, SlotOverrun
 from audio_pipeline.publish.ledger import Ledger, RenderRecord, now_utc, placements_of
 from audio_pipeline.publish.outputdir import Staging, episode_lock, queue_lock
 from audio_pipeline.publish.review import episode_page, write_review
+from audio_pipeline.publish.usage import flush_usage, month_usage, usage_warnings
 from audio_pipeline.speech.cache import ClipCache
 from audio_pipeline.speech.engines.registry import EngineSet
-from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
+from audio_pipeline.speech.synthesis import ClipJob, cast_jobs, synthesize_all
 
 
 class SlotOverrunError(RenderError):
@@ -112,6 +114,7 @@ def _render(
     inputs: EpisodeInputs, settings: RenderSettings, reporter: Reporter, started: float
 ) -> RunReport:
     project, episode, audio = inputs.project, inputs.episode, inputs.audio
+    usage: list[EngineUsage] = []
     slot = Slot.of(
         episode,
         len(audio.intro),
@@ -128,7 +131,11 @@ def _render(
         # on the way out (a failure too) nothing queued is started: staging goes next
         stack.callback(pool.shutdown, wait=True, cancel_futures=True)
 
-        spoken, maker = speak(inputs, slot, settings, reporter, staging.scratch, pool)
+        engines = EngineSet(settings.engines)
+        if settings.ledger:
+            # what the paid services were sent is billed whether or not the render publishes
+            stack.callback(account_usage, inputs, engines, reporter, usage)
+        spoken, maker = speak(inputs, slot, engines, settings, reporter, staging.scratch, pool)
         reporter.stage("normalizing", total=len(spoken.clips) + 2)
         tempo = plan_tempo(slot, spoken.clips, reporter)
         intro, segments, outro, sting = maker.segments(spoken.clips, audio, tempo)
@@ -183,12 +190,14 @@ def _render(
         tempo=tempo,
         selection=selection,
         ledger_render_id=render_id,
+        usage=tuple(usage),
     )
 
 
 def speak(
     inputs: EpisodeInputs,
     slot: Slot,
+    engines: EngineSet,
     settings: RenderSettings,
     reporter: Reporter,
     work: Path,
@@ -201,7 +210,6 @@ def speak(
     normalized the moment its clip is made, so a cold render normalizes while it waits on
     the engine."""
     project, episode = inputs.project, inputs.episode
-    engines = EngineSet(settings.engines)
     cache = ClipCache(project.cache_dir)
     listed = episode.select is None
     messages = {m.id: m for m in inputs.messages}
@@ -213,13 +221,19 @@ def speak(
 
     def clip_done(clip: Clip) -> None:
         reporter.clip_done(clip)
-        if clip.fallback:
-            reporter.warn(fallback_note(clip))
+        if clip.fallback:  # the reason, whole; the clip's own line says which message
+            reporter.warn(fallback_warning(clip))
         if early:
             maker.start(clip)
 
-    def synthesize(chosen: Sequence[Message]) -> list[Clip]:
-        jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in chosen]
+    def synthesize(chosen: Sequence[Message], first: int = 0) -> list[Clip]:
+        # each message read by the voice its casting gives it; a queue episode's rotation
+        # turns by the place a candidate would take in the programme
+        jobs = (
+            cast_jobs(inputs, chosen)
+            if listed
+            else [ClipJob(m, *inputs.cast(m.id, first + n)) for n, m in enumerate(chosen)]
+        )
         return synthesize_all(
             jobs,
             engines,
@@ -239,7 +253,7 @@ def speak(
 def select_from_queue(
     inputs: EpisodeInputs,
     slot: Slot,
-    synthesize: Callable[[Sequence[Message]], list[Clip]],
+    synthesize: Callable[[Sequence[Message], int], list[Clip]],
     reporter: Reporter,
 ) -> tuple[list[Clip], Selection]:
     """Stage: a `select:` episode's messages from the queue. With a slot, the queue fills up
@@ -364,14 +378,7 @@ def publish(
         tool_version=__version__,
         duration_s=round(programme.duration_s, 6),
         sample_rate=programme.sample_rate,
-        placements=placements_of(
-            [
-                (s.message_id, s.start, s.end, s.text_sha256)
-                for s in message_segments(programme)
-                if s.message_id
-            ],
-            programme.sample_rate,
-        ),
+        placements=placements_of(message_segments(programme), programme.sample_rate),
         deliverables=tuple(
             sorted(
                 [*outputs, *output_files(staging.folder, exclude=[o.file for o in outputs])],
@@ -384,6 +391,20 @@ def publish(
         render_id = ledger.add_render(record)
         final = staging.publish()
     return final, render_id
+
+
+def account_usage(
+    inputs: EpisodeInputs, engines: EngineSet, reporter: Reporter, found: list[EngineUsage]
+) -> None:
+    """Stage (also on the way out of a failed render): the characters this run's engines sent
+    added to the month's totals in the ledger; the month's usage kept for the summary, and a
+    warning as a free tier's limit comes near."""
+    with Ledger(inputs.project.ledger_path) as ledger:
+        if not flush_usage(engines, ledger):
+            return
+        found += [u for u in month_usage(ledger) if u.requests]
+    for warning in usage_warnings(found):
+        reporter.warn(warning)
 
 
 def _is_write_failure(exc: OSError, output_dir: Path) -> bool:

@@ -80,9 +80,10 @@ def ledger_message(
         for r in rows:
             aired = ", ".join(_when(a) for a in r.aired) if r.aired else "not aired yet"
             old = "" if r.current else " (an earlier render of this episode)"
+            voice = f", read by {r.voice}" if r.voice else ""
             out.print(
                 f"{message_id}: episode {r.episode_id} ({r.episode_date}) "
-                f"「{r.episode_title}」, message {r.position}, "
+                f"「{r.episode_title}」, message {r.position}{voice}, "
                 f"{clock(r.start_s)} to {clock(r.end_s)}; "
                 f"rendered {_when(r.rendered_at)}{old}; aired: {aired}",
                 markup=False,

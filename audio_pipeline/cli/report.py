@@ -41,6 +41,7 @@ class ConsoleReporter:
     def __init__(self, err: Console, quiet: bool = False) -> None:
         self.err = err
         self.quiet = quiet
+        self._seen: dict[str, int] = {}  # every warning told, with how often it came
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._done = self._cached = 0
@@ -134,6 +135,12 @@ class ConsoleReporter:
             )
 
     def warn(self, message: str) -> None:
+        """A warning, whole, the first time it comes; the same warning again (every clip of a
+        batch that fell back for the same reason) is only counted, and the count told when
+        the run ends."""
+        self._seen[message] = self._seen.get(message, 0) + 1
+        if self._seen[message] > 1:
+            return
         console = self._progress.console if self._progress is not None else self.err
         console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, markup=True)
 
@@ -145,6 +152,14 @@ class ConsoleReporter:
 
     def close(self) -> None:
         self._stop()
+        for message, count in self._seen.items():
+            if count > 1:
+                self.err.print(
+                    f"[bold yellow]warning:[/] {count} times in all: {escape(message)}",
+                    highlight=False,
+                    markup=True,
+                )
+        self._seen.clear()
 
 
 def summary(out: Console, report: RunReport, show_path: str) -> None:
@@ -195,6 +210,8 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
     )
     for note in report.fallbacks:
         out.print(f"  {note}", highlight=False)
+    for use in report.usage:
+        out.print(f"usage {use.month}: {use.engine}: {use.describe()}", highlight=False)
     for d in report.deliverables:
         assert d.loudness is not None
         out.print(
@@ -364,4 +381,14 @@ def render_document(report: RunReport, project: Project) -> dict[str, Any]:
         ],
         "selection": report.selection,
         "ledger_render_id": report.ledger_render_id,
+        "usage": [
+            {
+                "engine": u.engine,
+                "month": u.month,
+                "characters": u.characters,
+                "requests": u.requests,
+                "free_characters": u.limit,
+            }
+            for u in report.usage
+        ],
     }

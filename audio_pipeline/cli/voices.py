@@ -15,10 +15,11 @@ from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import err, out
 from audio_pipeline.core.errors import ExitCode, InputError, Problem
+from audio_pipeline.core.models import EngineUsage
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.ledger import Ledger
-from audio_pipeline.publish.usage import EngineUsage, month_usage, usage_warnings
+from audio_pipeline.publish.usage import month_usage, usage_warnings
 from audio_pipeline.speech.cache import ClipCache
 from audio_pipeline.speech.engines.base import Engine
 from audio_pipeline.speech.engines.registry import ENGINES, EngineSet

@@ -259,6 +259,43 @@ class Deliverable:
         return CODECS[self.format]
 
 
+@dataclass(frozen=True)
+class EngineUsage:
+    engine: str
+    month: str
+    characters: int
+    requests: int
+    limit: int | None  # free characters a month; None when the engine has no free tier
+
+    @property
+    def fraction(self) -> float | None:
+        return None if not self.limit else self.characters / self.limit
+
+    def describe(self) -> str:
+        """'12,345 of 500,000 free characters (2 %), 31 requests'."""
+        text = f"{self.characters:,} characters"
+        if self.limit:
+            text = f"{self.characters:,} of {self.limit:,} free characters ({self.fraction:.0%})"
+        return f"{text}, {self.requests:,} request(s)"
+
+    def warning(self) -> str | None:
+        fraction = self.fraction
+        if fraction is None or fraction < defaults.USAGE_WARN_FRACTION:
+            return None
+        if fraction >= 1.0:
+            return (
+                f"{self.engine}: {self.month} usage is past the free tier ({self.describe()}); "
+                "further characters this month are billed, or refused on a free resource"
+            )
+        return f"{self.engine}: {self.month} usage is near the free tier ({self.describe()})"
+
+
+def fallback_warning(clip: Clip) -> str:
+    """A fallback as a warning while the run goes on: the reason, whole, without the message
+    (every clip the same failure hit reads the same, so it can be told once with a count)."""
+    return f"FALLBACK to voice '{clip.voice}' ({clip.engine}): {clip.fallback_reason}"
+
+
 def fallback_note(clip: Clip) -> str:
     """How a fallback is told, the same way in the console, the summary and the batch."""
     return (
@@ -280,6 +317,7 @@ class RunReport:
     tempo: float = 1.0  # the slot's tempo-up of every message (1.0: none)
     selection: dict[str, Any] | None = None  # what the queue gave a `select:` episode
     ledger_render_id: int | None = None
+    usage: tuple[EngineUsage, ...] = ()  # this month's use of each paid service the run used
 
     @property
     def programme_loudness(self) -> Loudness:

@@ -69,7 +69,8 @@ def input_file(project: Project, role: str, path: Path) -> RenderInput:
 
 
 def voice_profiles(inputs: EpisodeInputs) -> list[VoiceProfile]:
-    return [inputs.voice] + ([inputs.fallback_voice] if inputs.fallback_voice else [])
+    """Every voice the episode may speak with (its casting and their fallbacks)."""
+    return inputs.voices_used()
 
 
 def render_inputs(
@@ -84,6 +85,10 @@ def render_inputs(
     found.append(input_file(project, "voice", inputs.voice.source))
     if inputs.fallback_voice is not None:
         found.append(input_file(project, "fallback_voice", inputs.fallback_voice.source))
+    named = {inputs.voice.name} | ({inputs.fallback_voice.name} if inputs.fallback_voice else set())
+    for voice in voice_profiles(inputs):  # the rest of the casting, each once
+        if voice.name not in named:
+            found.append(input_file(project, "cast_voice", voice.source))
     for role, path in (("intro", episode.intro), ("outro", episode.outro)):
         found.append(input_file(project, role, path))
     if episode.sting is not None:

@@ -96,12 +96,13 @@ class Selection:
 def choose(
     queue: Queue,
     rule: SelectRule,
-    synthesize: Callable[[Sequence[Message]], list[Clip]],
+    synthesize: Callable[[Sequence[Message], int], list[Clip]],
     programme_samples: Callable[[Sequence[int]], int],
     sample_rate: int,
 ) -> Selection:
     """Take candidates in order until the rule is satisfied. `synthesize` makes clips for a
-    batch of candidates (in parallel, cached); `programme_samples` gives the programme length
+    batch of candidates (in parallel, cached), told the programme position the first of them
+    would take (a rotation of voices turns by it); `programme_samples` gives the programme length
     for the message lengths chosen so far (the assembler's own arithmetic)."""
     selection = Selection(rule, already_used=queue.already_used, repeats=list(queue.repeats))
     lengths: list[int] = []
@@ -114,7 +115,7 @@ def choose(
             break  # not even an empty message fits any more
         need = rule.max_messages - len(selection.chosen)
         batch, pending = pending[:need], pending[need:]
-        for clip in synthesize(batch):
+        for clip in synthesize(batch, len(selection.chosen)):
             selection.considered += 1
             if len(selection.chosen) >= rule.max_messages:
                 break

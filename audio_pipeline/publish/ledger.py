@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_pipeline.core.errors import PipelineError, UsageError
+from audio_pipeline.core.models import Segment
 from audio_pipeline.metadata.manifest import DeliveredFile
 
 BUSY_TIMEOUT_MS = 15_000
@@ -92,6 +93,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (engine, month)
         )""",
     ),
+    # 4: which voice read each message (an episode may cast several); NULL before this
+    ("ALTER TABLE placements ADD COLUMN voice TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -112,6 +115,7 @@ class Placement:
     end_sample: int
     sample_rate: int
     text_sha256: str | None = None
+    voice: str | None = None  # the voice profile that read it
 
     @property
     def start_s(self) -> float:
@@ -180,6 +184,7 @@ class MessagePlacement:
     start_s: float
     end_s: float
     aired: tuple[str, ...]  # when this render went on the air
+    voice: str | None = None  # who read it (unknown for renders recorded before voices were)
 
 
 def seconds(samples: int, rate: int) -> float:
@@ -317,9 +322,17 @@ class Ledger:
         )
         self.db.executemany(
             "INSERT INTO placements (render_id, message_id, position, start_sample, end_sample, "
-            "text_sha256) VALUES (?, ?, ?, ?, ?, ?)",
+            "text_sha256, voice) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (render_id, p.message_id, p.position, p.start_sample, p.end_sample, p.text_sha256)
+                (
+                    render_id,
+                    p.message_id,
+                    p.position,
+                    p.start_sample,
+                    p.end_sample,
+                    p.text_sha256,
+                    p.voice,
+                )
                 for p in record.placements
             ],
         )
@@ -410,7 +423,7 @@ class Ledger:
                    r.id AS render_id, r.rendered_at,
                    r.id = (SELECT MAX(id) FROM renders WHERE episode_id = r.episode_id)
                        AS current,
-                   p.position, p.start_sample, p.end_sample, r.sample_rate
+                   p.position, p.start_sample, p.end_sample, r.sample_rate, p.voice
             FROM placements p
             JOIN renders r ON r.id = p.render_id
             JOIN episodes e ON e.id = r.episode_id
@@ -433,6 +446,7 @@ class Ledger:
                 start_s=seconds(r["start_sample"], r["sample_rate"]),
                 end_s=seconds(r["end_sample"], r["sample_rate"]),
                 aired=self._aired(render_id=r["render_id"]),
+                voice=r["voice"],
             )
             for r in rows
         ]
@@ -490,23 +504,23 @@ class Ledger:
                 r["end_sample"],
                 r["sample_rate"],
                 r["text_sha256"],
+                r["voice"],
             )
             for r in self.db.execute(
                 "SELECT p.message_id, p.position, p.start_sample, p.end_sample, r.sample_rate, "
-                "p.text_sha256 FROM placements p JOIN renders r ON r.id = p.render_id "
+                "p.text_sha256, p.voice FROM placements p JOIN renders r ON r.id = p.render_id "
                 "WHERE p.render_id = ? ORDER BY p.position",
                 (render_id,),
             )
         ]
 
 
-def placements_of(
-    cues: Sequence[tuple[str, int, int, str | None]], sample_rate: int
-) -> tuple[Placement, ...]:
-    """(message id, start sample, end sample, text sha256) in programme order -> placements."""
+def placements_of(segments: Sequence[Segment], sample_rate: int) -> tuple[Placement, ...]:
+    """The message segments of a programme, in programme order -> placements."""
     return tuple(
-        Placement(message_id, n, start, end, sample_rate, text_hash)
-        for n, (message_id, start, end, text_hash) in enumerate(cues, start=1)
+        Placement(s.message_id, n, s.start, s.end, sample_rate, s.text_sha256, s.voice)
+        for n, s in enumerate((s for s in segments if s.message_id), start=1)
+        if s.message_id
     )
 
 

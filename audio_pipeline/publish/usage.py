@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from audio_pipeline.core import defaults
+from audio_pipeline.core.models import EngineUsage
 from audio_pipeline.publish.ledger import Ledger, add_usage, usage_of_month
 from audio_pipeline.speech.engines.registry import EngineSet
 
@@ -40,37 +40,6 @@ def usage_limits(environ: Mapping[str, str] | None = None) -> dict[str, int]:
         if raw.isdigit():
             limits[engine] = int(raw)
     return limits
-
-
-@dataclass(frozen=True)
-class EngineUsage:
-    engine: str
-    month: str
-    characters: int
-    requests: int
-    limit: int | None  # free characters a month; None when the engine has no free tier
-
-    @property
-    def fraction(self) -> float | None:
-        return None if not self.limit else self.characters / self.limit
-
-    def describe(self) -> str:
-        """'12,345 of 500,000 free characters (2 %), 31 requests'."""
-        text = f"{self.characters:,} characters"
-        if self.limit:
-            text = f"{self.characters:,} of {self.limit:,} free characters ({self.fraction:.0%})"
-        return f"{text}, {self.requests:,} request(s)"
-
-    def warning(self) -> str | None:
-        fraction = self.fraction
-        if fraction is None or fraction < defaults.USAGE_WARN_FRACTION:
-            return None
-        if fraction >= 1.0:
-            return (
-                f"{self.engine}: {self.month} usage is past the free tier ({self.describe()}); "
-                "further characters this month are billed, or refused on a free resource"
-            )
-        return f"{self.engine}: {self.month} usage is near the free tier ({self.describe()})"
 
 
 def flush_usage(engines: EngineSet, ledger: Ledger, month: str | None = None) -> dict[str, int]:

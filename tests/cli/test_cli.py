@@ -121,8 +121,12 @@ def test_fallback_is_loud_in_console_and_summary(cli_project: Project) -> None:
     )
     result = invoke("render", "input/episodes/2026-w47-google.yaml")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.count("warning: FALLBACK: message") == 6
+    # the reason told once, whole, with how often it came; each clip's line marked
+    assert result.stderr.count("warning: FALLBACK to voice 'ko-offline'") == 1
+    assert "warning: 6 times in all: FALLBACK to voice 'ko-offline'" in result.stderr
+    assert result.stderr.count(") FALLBACK") == 6
     assert "fallbacks: 6" in result.stdout
+    assert result.stdout.count("FALLBACK: message '") == 6  # the summary names every message
 
 
 def test_preview_prints_path_loudness_and_the_text_sent(cli_project: Project) -> None:

@@ -194,7 +194,7 @@ def test_choose_fills_the_slot_and_passes_over_what_does_not_fit() -> None:
     queue = queue_for({k: message(k, i + 1) for i, k in enumerate(lengths)}, SelectRule(3), used={})
     asked: list[list[str]] = []
 
-    def synthesize(batch: list[Message]) -> list[Clip]:
+    def synthesize(batch: list[Message], first: int) -> list[Clip]:
         asked.append([m.id for m in batch])
         return [clip(m.id, lengths[m.id]) for m in batch]
 

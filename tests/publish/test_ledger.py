@@ -17,9 +17,9 @@ from audio_pipeline.publish.ledger import (
     Ledger,
     LedgerError,
     LedgerInputError,
+    Placement,
     RenderRecord,
     parse_datetime,
-    placements_of,
 )
 
 runner = CliRunner()
@@ -30,8 +30,12 @@ NOW = dt.datetime(2026, 12, 1, tzinfo=UTC)
 
 def record(episode: str, messages: list[str], when: dt.datetime = RENDERED) -> RenderRecord:
     rate = 48_000
+    voices = ("ko-azure-female", "ko-offline")  # an episode that alternates two voices
     cues = [
-        (m, (10 + 30 * i) * rate, (35 + 30 * i) * rate, "0" * 64) for i, m in enumerate(messages)
+        Placement(
+            m, i + 1, (10 + 30 * i) * rate, (35 + 30 * i) * rate, rate, "0" * 64, voices[i % 2]
+        )
+        for i, m in enumerate(messages)
     ]
     return RenderRecord(
         episode_id=episode,
@@ -41,7 +45,7 @@ def record(episode: str, messages: list[str], when: dt.datetime = RENDERED) -> R
         tool_version="0.1.0",
         duration_s=200.0,
         sample_rate=rate,
-        placements=placements_of(cues, rate),
+        placements=tuple(cues),
         deliverables=(
             DeliveredFile(f"{episode}.mp3", "mp3", 1234, "a" * 64),
             DeliveredFile(f"{episode}.wav", "wav", 5678, "b" * 64),
@@ -196,7 +200,7 @@ def test_cli_mark_aired_message_and_episodes(ledger_project: Path) -> None:
     message = runner.invoke(app, ["ledger", "message", "church-prays"])
     assert message.exit_code == 0
     assert "episode 2026-w47 (2026-11-22)" in message.stdout
-    assert "message 2, 0:40.0 to 1:05.0" in message.stdout
+    assert "message 2, read by ko-offline, 0:40.0 to 1:05.0" in message.stdout
     shown = AIRED.strftime("%Y-%m-%d %H:%M UTC")
     assert f"aired: {shown}" in message.stdout
     as_json = runner.invoke(app, ["ledger", "message", "church-prays", "--json"])

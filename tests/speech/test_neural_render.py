@@ -96,6 +96,40 @@ def test_a_cast_episode_speaks_through_both_services_at_once(
     assert all(chars > 100 for chars, _ in usage.values())
 
 
+def test_the_render_reads_each_message_with_its_cast_voice_and_accounts_for_it(
+    standin: Serve, project: Project
+) -> None:
+    """The casting reaches the programme: cues, the summary's voices, the ledger's placements;
+    what each service was sent is added to the month's usage in the ledger."""
+    import json
+
+    from audio_pipeline.publish.ledger import Ledger
+
+    standin(Schedule(0.0), "azure", "google-cloud")
+    report = render_episode(
+        project,
+        project.episodes_dir / "2026-w47-neural.yaml",
+        RenderSettings(strict=True, engines=EngineSettings(NET)),
+    )
+    cast = [
+        "ko-azure-female",
+        "ko-google-cloud-male",
+        "ko-google-cloud-female",
+        "ko-azure-female",
+        "ko-google-cloud-male",
+        "ko-azure-female",
+    ]
+    cues = json.loads((report.output_dir / "cues.json").read_text("utf-8"))["cues"]
+    assert [c["voice"] for c in cues if c["kind"] == "message"] == cast
+    assert [s.voice for s in report.programme.segments if s.message_id] == cast
+    with Ledger(project.ledger_path) as ledger:
+        placed = ledger.placements(ledger.current_render("2026-w47-neural") or 0)
+        assert [p.voice for p in placed] == cast
+        used = {u.engine: u for u in report.usage}
+    assert used["azure"].requests == 3 and used["google-cloud"].requests == 3
+    assert used["azure"].characters > 100 and used["azure"].limit == 500_000
+
+
 @pytest.fixture
 def sample_project(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
     """The repository's samples in the working directory, with no key in the environment."""
@@ -110,10 +144,13 @@ def test_the_neural_sample_without_keys_falls_back_loudly_and_exits_0(
     result = CliRunner().invoke(app, ["render", "input/episodes/2026-w47-neural.yaml"])
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    # one warning per failing voice, whole, then how often each came: not one per clip
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning: FALLBACK")]
-    assert len(warnings) == 6
-    assert all("no credentials" in w for w in warnings)
+    assert len(warnings) == 3
+    assert all("no credentials" in w and not w.endswith("…") for w in warnings)
     assert any("SPEECH_KEY and SPEECH_REGION" in w for w in warnings)
+    counts = [ln for ln in result.stderr.splitlines() if "times in all: FALLBACK" in ln]
+    assert sorted(ln.split(" times")[0] for ln in counts) == ["warning: 2", "warning: 3"]
     assert "fallbacks: 6" in result.stdout
     assert (sample_project.root / "output/2026-w47-neural/2026-w47-neural.wav").exists()
 
