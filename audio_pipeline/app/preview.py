@@ -26,7 +26,7 @@ from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Clip, Loudness, Message, Status, VoiceProfile
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.messages import MessageIndex, load_messages
-from audio_pipeline.inputs.safety import Gate, approval_problem
+from audio_pipeline.inputs.safety import Gate, approval_problem, review_state
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.outputdir import Staging, episode_lock
 from audio_pipeline.publish.review import REVIEW_FILE, review_clip, review_html, write_review
@@ -253,6 +253,7 @@ def review_messages(
                     requested_voice=voice.name,
                     fallback=clip.fallback,
                     lexicon=voice.lexicon,
+                    state=review_state(message, Gate.load(project, [voice.lexicon])),
                 )
             )
         pending = sum(1 for m, _, _ in chosen if m.status is Status.PENDING)

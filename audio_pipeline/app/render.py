@@ -38,6 +38,7 @@ from audio_pipeline.core.models import (
 from audio_pipeline.core.project import Project, real_path
 from audio_pipeline.delivery.master import Delivery, deliver
 from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
+from audio_pipeline.inputs.safety import Gate, review_state
 from audio_pipeline.metadata.manifest import (
     DeliveredFile,
     manifest_document,
@@ -342,6 +343,9 @@ def review_page(
     assert main is not None and deliverables[0].loudness is not None
     audio = main.path.name
     downloads = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix != ".html")
+    voices = voice_profiles(inputs)
+    gate = Gate.load(inputs.project, [v.lexicon for v in voices])
+    placed = [s.message_id for s in programme.segments if s.message_id]
     page = episode_page(
         folder,
         programme,
@@ -352,7 +356,8 @@ def review_page(
         downloads,
         clip_facts=delivery.clips,  # measured and drawn while the files were written
         waveform=delivery.waveforms.get(audio),
-        lexicons={v.name: v.lexicon for v in voice_profiles(inputs)},
+        lexicons={v.name: v.lexicon for v in voices},
+        states={m: review_state(messages[m], gate) for m in placed},
     )
     write_review(folder, page)
 

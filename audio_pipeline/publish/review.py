@@ -35,6 +35,7 @@ from audio_pipeline.audio.loudness import measure
 from audio_pipeline.audio.waveform import AudioFacts, peaks, peaks_of_audio
 from audio_pipeline.core.display import clock, level
 from audio_pipeline.core.models import Episode, Loudness, Message, Programme, SegmentKind
+from audio_pipeline.inputs.safety import ReviewFinding, ReviewState
 from audio_pipeline.text.checks import TextWarning
 from audio_pipeline.text.lexicon import EMPTY, Lexicon
 from audio_pipeline.text.normalize import review_warnings
@@ -103,10 +104,21 @@ class ReviewClip:
     warnings: tuple[TextWarning, ...]
     audio_href: str  # relative to the page
     waveform: WaveShape
+    # the gate's view (inputs.safety.review_state): approval standing and every finding,
+    # cleared ones included; None where the page was made without it
+    approval: str | None = None  # current | stale | unbound | none
+    findings: tuple[ReviewFinding, ...] = ()
 
     @property
     def identifying(self) -> bool:
+        """Something identifying that nobody cleared (the badge)."""
+        if self.approval is not None:
+            return any(f.family == "identifying" and not f.cleared for f in self.findings)
         return any(w.kind == "identifying" for w in self.warnings)
+
+    @property
+    def cleared(self) -> int:
+        return sum(f.cleared for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,7 @@ def review_clip(
     fallback: bool,
     facts: AudioFacts | None = None,
     lexicon: Lexicon = EMPTY,
+    state: ReviewState | None = None,
 ) -> ReviewClip:
     """A clip entry measured from the audio file the page plays (what the reviewer hears):
     `facts` when they were taken while the file was written, else read from the file."""
@@ -163,10 +176,22 @@ def review_clip(
         duration_s=facts.frames / facts.sample_rate,
         loudness=facts.loudness,
         # what preview and validate show too: listener checks and what the script does
-        warnings=tuple(review_warnings(approved_text, lexicon)),
+        # (what the gate found is listed with its findings, not twice)
+        warnings=_not_found_by_the_gate(review_warnings(approved_text, lexicon), state),
         audio_href=href,
         waveform=wave_shape(facts.lo, facts.hi, label=f"waveform of {message_id}"),
+        approval=state.approval.value if state is not None else None,
+        findings=state.findings if state is not None else (),
     )
+
+
+def _not_found_by_the_gate(
+    warnings: Sequence[TextWarning], state: ReviewState | None
+) -> tuple[TextWarning, ...]:
+    if state is None:
+        return tuple(warnings)
+    found = {f.words for f in state.findings}
+    return tuple(w for w in warnings if w.kind == "vocabulary" or w.excerpt not in found)
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -242,6 +267,7 @@ def episode_page(
     clip_facts: Mapping[str, AudioFacts] | None = None,
     waveform: tuple[np.ndarray, np.ndarray] | None = None,
     lexicons: Mapping[str, Lexicon] | None = None,
+    states: Mapping[str, ReviewState] | None = None,
 ) -> str:
     """The page of a rendered episode, from the files in its (staging) folder, or from what
     was measured and drawn while they were written: `clip_facts` by message id (the files
@@ -269,6 +295,7 @@ def episode_page(
                 fallback=seg.fallback,
                 facts=clip_facts.get(seg.message_id),
                 lexicon=(lexicons or {}).get(seg.voice or "", EMPTY),
+                state=(states or {}).get(seg.message_id),
             )
         )
     cues = tuple(

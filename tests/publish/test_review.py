@@ -211,9 +211,42 @@ def test_listener_warnings_are_on_the_page(
     page = (root / "output/review/review.html").read_text("utf-8")
     assert "PENDING: not approved" in page
     assert "possible identifying detail" in page
-    assert "(phone-number): “010-1234-5678”" in page
+    # the gate's finding, with why and how to fix it; listed once, not again as a warning
+    assert re.search(r"<b>phone[-\w]*</b> in text: “010-1234-5678”: [^<]+\. Fix: ", page)
+    assert page.count("010-1234-5678") == page.count("“010-1234-5678”") + 1  # + the text
     # and what the spoken script does, as preview and validate show it
     assert "spelled out as '엔지오'" in html.unescape(page)
+
+
+def test_a_cleared_finding_and_a_changed_text_are_shown_before_broadcast(
+    warm_project: Project,
+) -> None:
+    """Clearing never hides a finding from the page: it is listed, marked cleared. A message
+    whose text changed after approval says so in large letters."""
+    import yaml
+
+    from audio_pipeline.core.digest import text_sha256
+
+    path = warm_project.messages_dir / "not-alone.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["text"] += "\n김철수 집사님께서 함께 기도하십니다.\n"
+    data["approved_sha256"] = text_sha256(data["text"])
+    data["cleared"] = [{"words": "김철수 집사님", "by": "편집팀", "at": "2026-11-20"}]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    report = render_episode(warm_project, warm_project.episodes_dir / "2026-w47.yaml")
+    page = (report.output_dir / "review.html").read_text("utf-8")
+    section = page[page.index('id="clip-not-alone"') :]
+    section = section[: section.index("</section>")]
+    assert "1 cleared by an editor" in section and "“김철수 집사님”" in section
+    assert '<span class="badge cleared">cleared</span>' in section
+    assert "편집팀" not in page  # who cleared it stays in the message file
+    # the text changes after approval: the reviewer's page says so
+    data["text"] += "오늘도 평안하십시오.\n"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    result = runner.invoke(app, ["review", "not-alone", "--allow-pending", "--voice", "ko-offline"])
+    assert result.exit_code == 0, result.stderr
+    review = (warm_project.root / "output/review/review.html").read_text("utf-8")
+    assert "TEXT CHANGED after approval" in review
 
 
 def test_review_command_writes_a_page_for_just_those_clips(
