@@ -28,6 +28,13 @@ PAUSE_RANGE = (0.0, 5.0)
 CROSSFADE_RANGE = (0.0, 3.0)  # bumpers and speech overlap by this much (0: a gap instead)
 MAX_TEMPO_LIMIT = 1.05  # the most a slot's tempo-up may speed the messages (pitch kept)
 
+# --- filling a slot (fit: exact): gaps first, then filler items, a few seconds of bed last --
+FILL_MAX_SILENCE_S = 3.0  # never longer than this without speech or programme audio
+FILL_MAX_SILENCE_RANGE = (0.5, 10.0)
+FILL_MAX_GAP_RANGE = (0.0, 10.0)  # fill.max_gap_s: how long a gap may grow (default: gap_s)
+FILLERS_DIR = "voices/fillers"  # the project's pool of filler audio (station id, music)
+MAX_FILLER_S = 300.0  # a filler is a short item: an instrumental, a reading
+
 # --- music bed (every number: the default, then the range a profile may set) ----------------
 BED_LEVEL_LU = -14.0  # bed loudness relative to the speech target, before ducking
 BED_LEVEL_RANGE = (-40.0, -6.0)

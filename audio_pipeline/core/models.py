@@ -34,6 +34,7 @@ class SegmentKind(StrEnum):
     MESSAGE = "message"
     STING = "sting"
     OUTRO = "outro"
+    FILLER = "filler"  # fills a slot's under-run: station id, instrumental, a short reading
 
 
 class Approval(StrEnum):
@@ -75,6 +76,8 @@ class Message:
     rejected_by: str | None = None
     rejected_at: dt.date | dt.datetime | None = None
     rejection_reason: str | None = None
+    # a short reading (scripture, a prayer) that fills slots: never chosen as a message
+    filler: bool = False
 
     @property
     def text_sha256(self) -> str:
@@ -137,6 +140,17 @@ class SelectRule:
 
 
 @dataclass(frozen=True)
+class FillSettings:
+    """How a fit: exact episode fills an under-run, the way a broadcaster does: lengthen the
+    gaps up to max_gap_s, then play filler items from the pool, and leave at most
+    max_silence_s (the bed, if any) before the outro."""
+
+    max_gap_s: float | None = None  # None: gaps stay gap_s long
+    max_silence_s: float = defaults.FILL_MAX_SILENCE_S
+    pool: tuple[str, ...] | None = None  # None: the project's pool (voices/fillers/, filler: true)
+
+
+@dataclass(frozen=True)
 class Episode:
     id: str
     title: str
@@ -160,6 +174,7 @@ class Episode:
     crossfade_s: float = 0.0
     bed: BedSettings | None = None
     select: SelectRule | None = None  # messages chosen from the approved queue at render time
+    fill: FillSettings = FillSettings()
 
     @property
     def target_length_s(self) -> float | None:
@@ -220,6 +235,17 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class FillReport:
+    """How an under-run was filled, in samples, for the summary and the cues."""
+
+    under: int  # the programme was this much short of its target before filling
+    gaps: int  # added to the gaps in all
+    longest_gap: int  # the longest gap after filling
+    fillers: tuple[str, ...]  # the filler items played, in order
+    silence: int  # left before the outro (the bed plays there, if there is one)
+
+
+@dataclass(frozen=True)
 class Programme:
     episode_id: str
     title: str
@@ -227,6 +253,7 @@ class Programme:
     length: int  # samples
     segments: tuple[Segment, ...]  # placed, in programme order: each is a cue
     bed: BedTrack | None = None
+    fill: FillReport | None = None  # how a fit: exact slot was filled
 
     @property
     def cues(self) -> tuple[Segment, ...]:

@@ -32,6 +32,7 @@ MESSAGE_FIELDS = (
     "rejected_by",
     "rejected_at",
     "rejection_reason",
+    "filler",
 )
 CLEARED_FIELDS = ("words", "by", "at", "note")
 MAX_CLEARED = 200
@@ -62,6 +63,7 @@ def validate_message(
     title = r.text("title", required=False, max_chars=200)
     attribution = r.text("attribution", required=False, max_chars=200)
     attribution_approved = r.boolean("attribution_approved")
+    filler = r.boolean("filler")
     notes = r.text("notes", required=False, max_chars=5000, multiline=True)
     approved_sha256 = _digest(r)
     cleared = _cleared(r)
@@ -91,6 +93,7 @@ def validate_message(
             rejected_by=rejected_by,
             rejected_at=rejected_at,
             rejection_reason=rejection_reason,
+            filler=filler,
         ),
         problems,
         msg_id,

@@ -53,7 +53,8 @@ class Used(Protocol):
 
 
 def queue_for(messages: Mapping[str, Message], rule: SelectRule, used: Mapping[str, Used]) -> Queue:
-    approved = [m for m in messages.values() if m.is_approved]
+    # a filler reading fills slots; it is never chosen as one of the messages
+    approved = [m for m in messages.values() if m.is_approved and not m.filler]
     newest_first = rule.order is SelectOrder.NEWEST_APPROVAL
     approved.sort(key=approval_key, reverse=newest_first)
     fresh = [m for m in approved if m.id not in used]
