@@ -1,17 +1,21 @@
-"""Generate the station bumpers in voices/bumpers/ and the music bed in voices/beds/
-(no third-party audio).
+"""Generate the station bumpers in voices/bumpers/, the music bed in voices/beds/ and the
+filler items in voices/fillers/ (no third-party audio).
 
 Each bumper is a synthesized chime (bell partials with exponential decay) and a spoken station
 line from the offline espeak-ng voice. The bed is a soft synthesized pad (a slow I-vi-IV-V
-progression of detuned sines), written at 24 kHz: it has nothing above 2 kHz. Deterministic:
+progression of detuned sines), written at 24 kHz: it has nothing above 2 kHz. The fillers a
+fit: exact slot draws on: a station identification (chime and spoken line) and a short
+instrumental (the pad's chords in another order). Deterministic for one build of espeak-ng:
 running it again gives the same files.
 
-    .venv/bin/python scripts/make_bumpers.py
+    .venv/bin/python scripts/make_bumpers.py            # everything
+    .venv/bin/python scripts/make_bumpers.py fillers    # voices/fillers/ only
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,14 +70,19 @@ def write(name: str, pieces: list[np.ndarray]) -> None:
 BED_RATE = 24_000
 
 
-def pad(seconds_per_chord: float = 3.0) -> np.ndarray:
-    """A soft pad: I-vi-IV-V in C, each chord's notes as slightly detuned sine pairs."""
-    chords = (
-        (261.63, 329.63, 392.00),
-        (220.00, 261.63, 329.63),
-        (174.61, 220.00, 261.63),
-        (196.00, 246.94, 293.66),
-    )
+TONIC, SUBMEDIANT, SUBDOMINANT, DOMINANT = (
+    (261.63, 329.63, 392.00),
+    (220.00, 261.63, 329.63),
+    (174.61, 220.00, 261.63),
+    (196.00, 246.94, 293.66),
+)
+
+
+def pad(
+    seconds_per_chord: float = 3.0,
+    chords: tuple[tuple[float, ...], ...] = (TONIC, SUBMEDIANT, SUBDOMINANT, DOMINANT),
+) -> np.ndarray:
+    """A soft pad (I-vi-IV-V in C by default), each chord's notes as detuned sine pairs."""
     n = round(seconds_per_chord * BED_RATE)
     t = np.arange(n) / BED_RATE
     swell = np.sin(np.pi * t / seconds_per_chord) ** 0.5  # each chord swells in and out
@@ -85,7 +94,30 @@ def pad(seconds_per_chord: float = 3.0) -> np.ndarray:
     return (0.4 * out / np.max(np.abs(out))).astype(np.float32)
 
 
+def fillers() -> None:
+    """voices/fillers/: what a fit: exact slot plays rather than dead air."""
+    g5, c6, e6 = 783.99, 1046.50, 1318.51
+    folder = OUT.parent / "fillers"
+    folder.mkdir(exist_ok=True)
+    station = [
+        chime([c6, e6, g5], 0.22, 1.2),
+        dsp.silence(0.2, SR),
+        speak(f"여러분은 지금 {defaults.STATION}을 듣고 계십니다."),
+        dsp.silence(0.3, SR),
+    ]
+    audio = np.concatenate(station).astype(np.float32)
+    wavfile.write(folder / "station-id.wav", audio, SR, "pcm16")
+    print(f"{folder / 'station-id.wav'}: {len(audio) / SR:.2f} s")
+    order = (SUBDOMINANT, TONIC, DOMINANT, SUBMEDIANT, SUBDOMINANT, DOMINANT, TONIC)
+    music = dsp.fade_edges(pad(2.5, order), BED_RATE, 1.0)
+    wavfile.write(folder / "instrumental.wav", music, BED_RATE, "pcm16")
+    print(f"{folder / 'instrumental.wav'}: {len(music) / BED_RATE:.2f} s")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["fillers"]:
+        fillers()
+        return
     g5, c6, e6 = 783.99, 1046.50, 1318.51
     station = defaults.STATION
     write(
@@ -112,6 +144,7 @@ def main() -> None:
     bed = pad()
     wavfile.write(beds / "soft-pad.wav", bed, BED_RATE, "pcm16")
     print(f"{beds / 'soft-pad.wav'}: {len(bed) / BED_RATE:.2f} s")
+    fillers()
 
 
 if __name__ == "__main__":

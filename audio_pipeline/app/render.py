@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from audio_pipeline import __version__
@@ -53,7 +53,7 @@ from audio_pipeline.programme.assemble import assemble, message_segments
 from audio_pipeline.programme.bedtrack import build_bed
 from audio_pipeline.programme.segments import SegmentMaker
 from audio_pipeline.programme.selection import Selection, choose, nothing_chosen, queue_for
-from audio_pipeline.programme.timing import Piece, Slot, SlotOverrun
+from audio_pipeline.programme.timing import FillPlan, Piece, Slot, SlotOverrun, SlotUnderrun
 from audio_pipeline.publish.ledger import Ledger, RenderRecord, now_utc, placements_of
 from audio_pipeline.publish.outputdir import Staging, episode_lock, queue_lock
 from audio_pipeline.publish.review import episode_page, write_review
@@ -65,6 +65,10 @@ from audio_pipeline.speech.synthesis import ClipJob, cast_jobs, synthesize_all
 
 class SlotOverrunError(RenderError):
     """The programme does not fit its slot; the message carries the whole report."""
+
+
+class SlotUnderrunError(RenderError):
+    """The programme is too short for its slot and nothing but dead air would fill it."""
 
 
 def render_episode(
@@ -109,6 +113,7 @@ class Spoken:
     clips: list[Clip]
     messages: dict[str, Message]  # every message a clip may speak, by id
     selection: Selection | None
+    readings: dict[str, Clip] = field(default_factory=dict)  # the pool's readings, by id
 
 
 def _render(
@@ -140,7 +145,8 @@ def _render(
         reporter.stage("normalizing", total=len(spoken.clips) + 2)
         tempo = plan_tempo(slot, spoken.clips, reporter)
         intro, segments, outro, sting = maker.segments(spoken.clips, audio, tempo)
-        programme = place(inputs, slot, intro, segments, outro, sting)
+        fillers, plan = fill(inputs, slot, segments, spoken, maker)
+        programme = place(inputs, slot, intro, segments, outro, sting, fillers, plan)
 
         reporter.stage("mastering")
         profiles = inputs.delivery_profiles()
@@ -244,11 +250,23 @@ def speak(
             on_clip=clip_done,
         )
 
+    # a fit: exact slot may need the pool's readings: spoken (through the cache) by the
+    # episode's own voice, as any message; the fill stage decides which of them play
+    readings = [f.message for f in inputs.fillers if f.message is not None] if slot.exact else []
+    messages.update({m.id: m for m in readings})
+
+    def read() -> dict[str, Clip]:
+        jobs = [ClipJob(m, inputs.voice, inputs.fallback_voice) for m in readings]
+        clips = synthesize_all(
+            jobs, engines, cache, strict=settings.strict, concurrency=settings.concurrency
+        )
+        return {c.message_id: c for c in clips}
+
     if listed:
         reporter.stage("synthesizing", total=len(inputs.messages))
-        return Spoken(synthesize(inputs.messages), messages, None), maker
+        return Spoken(synthesize(inputs.messages), messages, None, read()), maker
     clips, selection = select_from_queue(inputs, slot, synthesize, reporter)
-    return Spoken(clips, messages, selection), maker
+    return Spoken(clips, messages, selection, read()), maker
 
 
 def select_from_queue(
@@ -302,6 +320,30 @@ def plan_tempo(slot: Slot, clips: Sequence[Clip], reporter: Reporter) -> float:
     return tempo
 
 
+def fill(
+    inputs: EpisodeInputs,
+    slot: Slot,
+    messages: list[Segment],
+    spoken: Spoken,
+    maker: SegmentMaker,
+) -> tuple[list[Segment], FillPlan | None]:
+    """Stage (fit: exact): how the slot is filled, and the filler items that play, normalized
+    (every item of the pool is normalized first: the plan needs their exact lengths)."""
+    if not slot.exact:
+        return [], None
+    pool = maker.fillers(inputs.fillers, spoken.readings)
+    pieces = [Piece(s.kind, s.length, s.message_id or s.title or "") for s in pool]
+    try:
+        plan = slot.fill([Piece(s.kind, s.length, s.message_id or "") for s in messages], pieces)
+    except SlotUnderrun as exc:
+        raise SlotUnderrunError(exc.lines[0], notes=tuple(exc.lines[1:])) from exc
+    except SlotOverrun as exc:  # the tempo-up's rounding left it a hair too long
+        raise SlotOverrunError(
+            f"programme does not fit its slot after tempo-up: {'; '.join(exc.lines)}"
+        ) from exc
+    return [pool[i] for i in plan.fillers], plan
+
+
 def place(
     inputs: EpisodeInputs,
     slot: Slot,
@@ -309,11 +351,15 @@ def place(
     messages: list[Segment],
     outro: Segment,
     sting: Segment | None,
+    fillers: list[Segment],
+    plan: FillPlan | None,
 ) -> Programme:
     """Stage: the normalized pieces on the timeline, fitted to the slot, the bed under them."""
     episode = inputs.episode
     try:
-        programme = assemble(episode.id, episode.title, intro, messages, outro, sting, slot)
+        programme = assemble(
+            episode.id, episode.title, intro, messages, outro, sting, slot, fillers, plan
+        )
     except SlotOverrun as exc:  # the tempo-up's rounding left it a hair too long
         raise SlotOverrunError(
             f"programme does not fit its slot after tempo-up: {'; '.join(exc.lines)}"

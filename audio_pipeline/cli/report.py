@@ -25,7 +25,7 @@ from audio_pipeline import __version__
 from audio_pipeline.app.batch import BatchReport, EpisodeResult
 from audio_pipeline.cli.errors import tell
 from audio_pipeline.core.display import clock, level, loudness_line
-from audio_pipeline.core.models import Clip, Loudness, RunReport
+from audio_pipeline.core.models import Clip, FillReport, Loudness, RunReport, SegmentKind
 from audio_pipeline.core.project import Project
 
 
@@ -162,6 +162,20 @@ class ConsoleReporter:
         self._seen.clear()
 
 
+def fill_line(fill: FillReport, rate: int) -> str:
+    """How a fit: exact slot was filled, in one line for the producer."""
+    if not fill.under:
+        return "filled exactly by the messages"
+    parts = [f"{clock(fill.under / rate)} short before filling"]
+    if fill.fillers:
+        parts.append(f"fillers: {', '.join(fill.fillers)}")
+    if fill.gaps:
+        parts.append(f"gaps +{fill.gaps / rate:.1f} s in all")
+    parts.append(f"{fill.silence / rate:.1f} s of bed or silence before the outro")
+    parts.append(f"longest without programme audio {fill.longest_gap / rate:.1f} s")
+    return "; ".join(parts)
+
+
 def summary(out: Console, report: RunReport, show_path: str) -> None:
     programme = report.programme
     # the CLI's consoles print input text (titles, ids) as it is: markup is off there
@@ -180,11 +194,14 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     rate = programme.sample_rate
     for seg in programme.segments:
+        filler = seg.kind is SegmentKind.FILLER
         if seg.message_id:
             label, voice = seg.message_id, seg.voice or ""
-            source = "cached" if seg.cached else "new"
+            source = ("filler " if filler else "") + ("cached" if seg.cached else "new")
             if seg.fallback:
                 source += " FALLBACK"
+        elif filler:
+            label, voice, source = seg.title or "filler", "", "filler"
         else:
             label, voice, source = seg.kind.value, "", "bumper"
         table.add_row(
@@ -203,6 +220,8 @@ def summary(out: Console, report: RunReport, show_path: str) -> None:
         f"programme: {clock(programme.duration_s)}, {loudness_line(report.programme_loudness)}",
         highlight=False,
     )
+    if programme.fill is not None:
+        out.print(f"slot: {fill_line(programme.fill, rate)}", highlight=False)
     out.print(
         f"clips: {report.clips_total} ({report.clips_synthesized} synthesized, "
         f"{report.clips_cached} cached); fallbacks: {len(report.fallbacks)}",
@@ -347,6 +366,15 @@ def render_document(report: RunReport, project: Project) -> dict[str, Any]:
             **_levels(report.programme_loudness),
         },
         "tempo": round(report.tempo, 4),
+        "fill": None
+        if programme.fill is None
+        else {
+            "short_s": round(programme.fill.under / rate, 3),
+            "fillers": list(programme.fill.fillers),
+            "gaps_added_s": round(programme.fill.gaps / rate, 3),
+            "silence_before_outro_s": round(programme.fill.silence / rate, 3),
+            "longest_gap_s": round(programme.fill.longest_gap / rate, 3),
+        },
         "clips": {
             "total": report.clips_total,
             "cached": report.clips_cached,

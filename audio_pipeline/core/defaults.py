@@ -15,6 +15,7 @@ TARGET_LUFS = -23.0  # EBU R128 programme loudness
 TRUE_PEAK_DBTP = -1.0  # EBU R128 maximum true peak
 TARGET_LUFS_RANGE = (-40.0, -5.0)
 TRUE_PEAK_RANGE = (-12.0, 0.0)
+MAX_LRA_RANGE = (1.0, 30.0)  # a profile's max_lra (EBU Tech 3342 loudness range, LU)
 CLIP_TOLERANCE_LU = 0.1  # how close each normalized clip lands to the target
 
 # --- programme layout ------------------------------------------------------------------------
@@ -31,7 +32,8 @@ MAX_TEMPO_LIMIT = 1.05  # the most a slot's tempo-up may speed the messages (pit
 # --- filling a slot (fit: exact): gaps first, then filler items, a few seconds of bed last --
 FILL_MAX_SILENCE_S = 3.0  # never longer than this without speech or programme audio
 FILL_MAX_SILENCE_RANGE = (0.5, 10.0)
-FILL_MAX_GAP_RANGE = (0.0, 10.0)  # fill.max_gap_s: how long a gap may grow (default: gap_s)
+FILL_MAX_GAP_RANGE = (0.0, 10.0)  # fill.max_gap_s: how long a gap may grow
+FILL_GAP_GROWTH_S = 1.0  # without fill.max_gap_s, a gap may grow by this much
 FILLERS_DIR = "voices/fillers"  # the project's pool of filler audio (station id, music)
 MAX_FILLER_S = 300.0  # a filler is a short item: an instrumental, a reading
 

@@ -145,7 +145,7 @@ class FillSettings:
     gaps up to max_gap_s, then play filler items from the pool, and leave at most
     max_silence_s (the bed, if any) before the outro."""
 
-    max_gap_s: float | None = None  # None: gaps stay gap_s long
+    max_gap_s: float | None = None  # None: gap_s + FILL_GAP_GROWTH_S (within max_silence_s)
     max_silence_s: float = defaults.FILL_MAX_SILENCE_S
     pool: tuple[str, ...] | None = None  # None: the project's pool (voices/fillers/, filler: true)
 

@@ -414,6 +414,13 @@ def _deliverables(plan: _Plan, programme: Programme) -> list[Deliverable]:
         expected = round(programme.length * fmt.sample_rate / SR) + delay
         _check_length(path, fmt, measured.frames, expected, delay)
         by_index = {c.index: c for c in programme.cues}
+        lra = measured.loudness.lra_lu
+        if profile.max_lra is not None and lra > profile.max_lra:
+            raise RenderError(
+                f"{path.name}: loudness range {lra:.1f} LU, over the max_lra of profile "
+                f"'{profile.name}' ({profile.max_lra:g} LU); fill the slot with programme "
+                "audio rather than bed (fill: in the episode), or lower the bed"
+            )
         for index, loud in measured.cues:
             off = loud.integrated_lufs - profile.target_lufs
             if not abs(off) <= MESSAGE_TOLERANCE_LU:

@@ -14,6 +14,7 @@ from audio_pipeline.core.errors import Problem
 from audio_pipeline.core.models import (
     UNDER,
     BedSettings,
+    FillSettings,
     SelectOrder,
     SelectRule,
     VoiceProfile,
@@ -62,6 +63,7 @@ EPISODE_FIELDS = (
     "crossfade_s",
     "bed",
     "select",
+    "fill",
     "voice_rotation",
 )
 
@@ -222,6 +224,49 @@ def read_slot(r: FieldReader, values: dict[str, object]) -> None:
     if r.data.get("max_tempo") is not None and slot is None:
         r.problem("max_tempo", "needs a slot: the tempo-up only serves to fit one")
     values.update(slot_s=slot, margin_s=margin, fit=fit or "max")
+    values["fill"] = read_fill(r, values)
+
+
+FILL_FIELDS = ("max_gap_s", "max_silence_s", "pool")
+
+
+def read_fill(r: FieldReader, values: dict[str, object]) -> FillSettings:
+    """`fill:` (with fit: exact): how far gaps may grow, the longest silence allowed, and the
+    pool of filler items (audio paths under the allowed folders, `message:<id>` readings)."""
+    data = r.mapping("fill")
+    if not data:
+        return FillSettings()
+    if values.get("fit") != "exact":
+        r.problem("fill", "only a fit: exact episode is filled; set fit: exact or remove fill")
+    f = SubReader.of(r, "fill", data)
+    f.reject_unknown(FILL_FIELDS)
+    silence = f.number(
+        "max_silence_s", *defaults.FILL_MAX_SILENCE_RANGE, defaults.FILL_MAX_SILENCE_S
+    )
+    max_gap = f.number("max_gap_s", *defaults.FILL_MAX_GAP_RANGE)
+    gap = values.get("gap_s")
+    if max_gap is not None and isinstance(gap, float) and max_gap < gap:
+        f.problem("max_gap_s", f"{max_gap:g} is shorter than gap_s ({gap:g}); gaps only grow")
+    if max_gap is not None and silence is not None and max_gap > silence:
+        f.problem(
+            "max_gap_s",
+            f"{max_gap:g} s is longer than max_silence_s ({silence:g} s): a gap is a silence",
+        )
+    pool: tuple[str, ...] | None = None
+    raw = data.get("pool")
+    if raw is not None:
+        if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+            f.problem(
+                "pool",
+                "expected a list of audio files (voices/fillers/x.wav) and readings (message:<id>)",
+            )
+        else:
+            pool = tuple(raw)
+    return FillSettings(
+        max_gap_s=max_gap,
+        max_silence_s=silence if silence is not None else defaults.FILL_MAX_SILENCE_S,
+        pool=pool,
+    )
 
 
 def read_bed(

@@ -15,6 +15,7 @@ import numpy as np
 from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import (
     Episode,
+    FillSettings,
     Message,
     Status,
     VoiceProfile,
@@ -28,6 +29,7 @@ from audio_pipeline.inputs.episode_fields import (
     read_deliverables,
     read_episode,
 )
+from audio_pipeline.inputs.fillers import Filler, load_pool
 from audio_pipeline.inputs.lexicons import (
     GLOBAL_FILE,
     voice_lexicon_path,
@@ -72,6 +74,7 @@ class EpisodeInputs:
     # every message file of the project: the queue a `select:` episode chooses from
     message_index: MessageIndex | None = None
     casting: Casting = field(default_factory=Casting)
+    fillers: tuple[Filler, ...] = ()  # the pool a fit: exact slot is filled from
 
     def cast(
         self, message_id: str, position: int | None = None
@@ -214,10 +217,19 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
     policy, policy_problems = load_policy(project)
     problems += policy_problems
 
+    # the filler pool a fit: exact slot draws on (decoded and checked now, like the bumpers)
+    fillers: tuple[Filler, ...] = ()
+    if values["fit"] == "exact":
+        fill = values["fill"]
+        assert isinstance(fill, FillSettings)
+        fillers, pool_problems = load_pool(project, fill, index, store, project.show(path))
+        problems += pool_problems
+
     # approvals bound to the text, and nothing identifying on the air (inputs/safety.py): for
     # the listed messages a problem; a `select:` queue leaves such messages out
     gate = Gate.load(project, [v.lexicon for v in (voice, fallback) if v is not None])
-    problems += gate.problems + gate.air_problems(chosen)
+    readings = [f.message for f in fillers if f.message is not None]
+    problems += gate.problems + gate.air_problems([*chosen, *readings])
     if values["select"] is not None:
         index = gate.queue(index)
 
@@ -248,6 +260,7 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
         crossfade_s=float(values["crossfade_s"]),  # type: ignore[arg-type]
         bed=bed[0] if bed else None,
         select=values["select"],  # type: ignore[arg-type]
+        fill=values["fill"],  # type: ignore[arg-type]
     )
     return EpisodeInputs(
         project,
@@ -263,6 +276,7 @@ def load_episode(path: Path, project: Project, store: AudioStore | None = None) 
         policy,
         index,
         casting,
+        fillers,
     )
 
 

@@ -32,6 +32,7 @@ PROFILE_FIELDS = (
     "band",
     "levelling",
     "formats",
+    "max_lra",
 )
 
 
@@ -73,6 +74,9 @@ class DeliveryProfile:
     band: BandLimit | None = None
     levelling: Levelling | None = None
     source: str = "shipped"
+    # the loudness range a delivered file may have (EBU Tech 3342 LRA, over the whole file);
+    # None: not limited
+    max_lra: float | None = None
 
 
 def programme_profile(target_lufs: float, ceiling_dbtp: float) -> DeliveryProfile:
@@ -145,6 +149,7 @@ def parse_profile(
     r.reject_unknown(PROFILE_FIELDS)
     description = r.text("description", required=False, max_chars=500, multiline=True) or ""
     target = r.number("target_lufs", *defaults.TARGET_LUFS_RANGE, required=True)
+    max_lra = r.number("max_lra", *defaults.MAX_LRA_RANGE)
     ceiling = r.number("true_peak_dbtp", *defaults.TRUE_PEAK_RANGE, required=True)
     band = None
     band_data = r.mapping("band")
@@ -181,7 +186,7 @@ def parse_profile(
     if len(problems) > before or target is None or ceiling is None:
         return None
     return DeliveryProfile(
-        name, description.strip(), target, ceiling, tuple(formats), band, levelling, source
+        name, description.strip(), target, ceiling, tuple(formats), band, levelling, source, max_lra
     )
 
 

@@ -56,15 +56,16 @@ def clock(ms: int) -> str:
 
 
 def broadcast_log_csv(view: PublicMetadata) -> str:
-    """One row per message, in broadcast order: where it sits in the programme. Times are
-    from the programme's start; the columns the policy holds back are left empty."""
+    """One row per message and per filler item, in broadcast order: where it sits in the
+    programme. Times are from the programme's start; the columns the policy holds back are
+    left empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(LOG_COLUMNS)
     rate = view.sample_rate
     spans = view.timeline.spans if view.timeline else [None] * len(view.cues)
     for cue, span in zip(view.cues, spans, strict=True):
-        if cue.kind != "message":
+        if cue.kind not in ("message", "filler"):
             continue
         times = ["", "", ""]
         if span is not None:

@@ -8,10 +8,11 @@ The slot (timing.Slot) says where each piece goes, and fills to the target with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from audio_pipeline.core.models import Programme, Segment, SegmentKind
-from audio_pipeline.programme.timing import Piece, Slot, programme_order
+from audio_pipeline.core.models import Programme, Segment
+from audio_pipeline.programme.timing import FillPlan, Piece, Slot, programme_order
 
 
 def assemble(
@@ -22,18 +23,33 @@ def assemble(
     outro: Segment,
     sting: Segment | None,
     slot: Slot,
+    fillers: Sequence[Segment] = (),
+    plan: FillPlan | None = None,
 ) -> Programme:
-    """Place the pieces where the slot's layout says; raises SlotOverrun when fit: exact
-    cannot be met (the programme came out longer than its target)."""
-    order = programme_order(intro, messages, outro, sting)
-    pieces = [Piece(s.kind, s.length, s.message_id or s.kind.value) for s in order]
-    plan = slot.layout(pieces)
+    """Place the pieces where the slot's layout says (the filler items between the last
+    message and the outro, the gaps grown as `plan` says); raises SlotOverrun when fit: exact
+    cannot be met."""
+    order_segments: list[Segment] = programme_order(intro, messages, outro, sting)
+    # the filler items between the last message and the outro (Slot.with_fillers' order)
+    order_segments = [*order_segments[:-1], *fillers, order_segments[-1]]
+    pieces = [
+        Piece(s.kind, s.length, s.message_id or s.title or s.kind.value) for s in order_segments
+    ]
+    placed_layout = slot.layout(pieces, plan)
     placed = [
         replace(seg, index=i, start=p.start, fade_in=p.fade_in, fade_out=p.fade_out)
-        for i, (seg, p) in enumerate(zip(order, plan.placements, strict=True), start=1)
+        for i, (seg, p) in enumerate(
+            zip(order_segments, placed_layout.placements, strict=True), start=1
+        )
     ]
-    return Programme(episode_id, title, slot.sample_rate, plan.length, tuple(placed))
+    report = None
+    if slot.exact and plan is not None:
+        report = slot.report(pieces, plan, [s.message_id or s.title or "" for s in fillers])
+    return Programme(
+        episode_id, title, slot.sample_rate, placed_layout.length, tuple(placed), fill=report
+    )
 
 
 def message_segments(programme: Programme) -> list[Segment]:
-    return [s for s in programme.segments if s.kind is SegmentKind.MESSAGE]
+    """Every placed message, readings that filled the slot too (they aired as messages do)."""
+    return [s for s in programme.segments if s.message_id is not None]

@@ -4,7 +4,7 @@ render's staging folder as a Segment."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from audio_pipeline.core.models import (
     SegmentKind,
 )
 from audio_pipeline.inputs.episodes import EpisodeAudio
+from audio_pipeline.inputs.fillers import Filler
 from audio_pipeline.speech.synthesis import load_clip
 
 SR = defaults.SAMPLE_RATE
@@ -81,13 +82,15 @@ class SegmentMaker:
     def _bumper(self, samples: np.ndarray, kind: SegmentKind) -> Segment:
         return _normalized_segment(samples, kind, self.work, kind.value, self.episode)
 
-    def _message(self, clip: Clip, tempo: float) -> Segment:
+    def _message(
+        self, clip: Clip, tempo: float, kind: SegmentKind = SegmentKind.MESSAGE
+    ) -> Segment:
         text = self.messages[clip.message_id]
         return _normalized_segment(
             ffmpeg.change_tempo(load_clip(clip), SR, tempo),
-            SegmentKind.MESSAGE,
+            kind,
             self.work,
-            f"message-{clip.message_id}",
+            f"{kind.value}-{clip.message_id}",
             self.episode,
             message_id=clip.message_id,
             title=text.title,
@@ -121,3 +124,30 @@ class SegmentMaker:
         # results in a fixed order (bumpers, then messages): the first problem is the one told
         done = (intro.result(), outro.result(), sting.result() if sting is not None else None)
         return done[0], [s.result() for s in segments], done[1], done[2]
+
+    def fillers(self, items: Sequence[Filler], readings: Mapping[str, Clip]) -> list[Segment]:
+        """The filler items a slot plays, normalized like every piece: an audio item at the
+        speech reference (loudness-matched, as bumpers are), a reading as a message is (its
+        clip in `readings`, by message id; never sped up)."""
+        jobs: list[Future[Segment]] = []
+        for n, item in enumerate(items):
+            if item.message is not None:
+                jobs.append(
+                    self.pool.submit(
+                        self._message, readings[item.message.id], 1.0, SegmentKind.FILLER
+                    )
+                )
+            else:
+                assert item.samples is not None
+                jobs.append(
+                    self.pool.submit(
+                        _normalized_segment,
+                        item.samples,
+                        SegmentKind.FILLER,
+                        self.work,
+                        f"filler-{n}-{item.name}",
+                        self.episode,
+                        title=item.name,
+                    )
+                )
+        return [job.result() for job in jobs]

@@ -2,9 +2,12 @@
 when it does not. Pure: lengths in samples in, positions and reports out.
 
 The target length is the slot minus the partner's margin. `fit: exact` fills the programme
-to the target to the sample (silence, or the bed, before the outro); `fit: max` only refuses
-an overrun. A bounded tempo-up of the messages (at most 1.05x, pitch kept) may save a message
-before one has to be dropped; if even that is not enough the render fails with a report.
+to the target to the sample the way a broadcaster does: filler items from the pool first
+where the gaps cannot take the rest, then the gaps lengthened within their bound, and only
+what is left (a few seconds at most) as silence, or the bed, before the outro; `fit: max`
+only refuses an overrun. A bounded tempo-up of the messages (at most 1.05x, pitch kept) may
+save a message before one has to be dropped; if even that is not enough the render fails with
+a report.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import TypeVar
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.models import Episode, SegmentKind
+from audio_pipeline.core.models import Episode, FillReport, SegmentKind
 
 TEMPO_SAFETY = 1.002  # atempo rounds lengths; aim a hair faster than the bare minimum
 
@@ -41,6 +44,20 @@ class Layout:
     length: int
 
 
+GAP, PAD, OVERLAP = "gap", "pad", "overlap"
+BUMPERS = (SegmentKind.INTRO, SegmentKind.STING, SegmentKind.OUTRO)
+
+
+def transition(before: Piece, piece: Piece, crossfade: int) -> str:
+    """What stands between two pieces: an overlap (a bumper crossfades with speech), a pad
+    (either side of a sting), or a gap (anything else: the one that may grow)."""
+    if crossfade and (before.kind in BUMPERS) != (piece.kind in BUMPERS):
+        return OVERLAP
+    if SegmentKind.STING in (before.kind, piece.kind):
+        return PAD
+    return GAP
+
+
 def layout(
     pieces: list[Piece],
     *,
@@ -48,15 +65,16 @@ def layout(
     sting_pad: int,
     crossfade: int = 0,
     filler_before_outro: int = 0,
+    extra: Sequence[int] = (),
 ) -> Layout:
     """Positions of `pieces` (already in programme order, stings included).
 
     Between two pieces: a sting gets `sting_pad` of silence either side; anything else gets
-    `gap`. Where one side is a bumper (intro, sting, outro) and the other a message, and a
-    crossfade is configured, the two overlap by `crossfade` samples with equal-power fades
-    instead. `filler_before_outro` adds silence before the outro (fit: exact).
+    `gap`; either grows by `extra[i]` before piece i, where a slot is filled. Where one side is a
+    bumper (intro, sting, outro) and the other speech, and a crossfade is configured, the two
+    overlap by `crossfade` samples with equal-power fades instead. `filler_before_outro`
+    adds silence before the outro (fit: exact).
     """
-    bumpers = (SegmentKind.INTRO, SegmentKind.STING, SegmentKind.OUTRO)
     starts: list[int] = []
     fades_in = [0] * len(pieces)
     fades_out = [0] * len(pieces)
@@ -64,15 +82,14 @@ def layout(
     for i, piece in enumerate(pieces):
         if i > 0:
             before = pieces[i - 1]
-            mixed = (before.kind in bumpers) != (piece.kind in bumpers)
-            if crossfade and mixed:
+            between = transition(before, piece, crossfade)
+            if between == OVERLAP:
                 overlap = min(crossfade, before.length // 2, piece.length // 2)
                 position -= overlap
                 fades_out[i - 1] = fades_in[i] = overlap
-            elif SegmentKind.STING in (before.kind, piece.kind):
-                position += sting_pad
             else:
-                position += gap
+                grown = extra[i] if i < len(extra) else 0
+                position += (sting_pad if between == PAD else gap) + grown
             if piece.kind is SegmentKind.OUTRO:
                 position += filler_before_outro
         starts.append(position)
@@ -104,12 +121,54 @@ class SlotPlan:
     length: int  # programme length with that tempo, before any filler
 
 
+def share(total: int, rooms: dict[int, int]) -> dict[int, int]:
+    """`total` shared out as evenly as it goes among places that can each take up to their
+    room (water-filling: what a full place cannot take goes to the others)."""
+    given = dict.fromkeys(rooms, 0)
+    left, open_ = total, sorted(rooms)
+    while left > 0 and open_:
+        each, rest = divmod(left, len(open_))
+        for n, key in enumerate(list(open_)):
+            take = min(each + (1 if n < rest else 0), rooms[key] - given[key])
+            given[key] += take
+            left -= take
+        open_ = [k for k in open_ if given[k] < rooms[k]]
+    return given
+
+
+@dataclass(frozen=True)
+class FillPlan:
+    """How a fit: exact slot is filled: which pool items play (in order), what each gap grows
+    by (per piece of the filled running order), and the silence left before the outro."""
+
+    fillers: tuple[int, ...]
+    extra: tuple[int, ...]
+    silence: int
+
+
+class SlotUnderrun(Exception):
+    """The programme is too short for its slot and nothing can fill it but dead air."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
 class SlotOverrun(Exception):
     """The programme does not fit its slot, even with the allowed tempo-up."""
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         super().__init__("\n".join(lines))
+
+
+def max_gap_s(episode: Episode) -> float:
+    """How long a gap may grow when the slot is filled: the episode's fill.max_gap_s, else
+    its gap a second longer, and never longer than the longest silence it allows."""
+    fill = episode.fill
+    if fill.max_gap_s is not None:
+        return fill.max_gap_s
+    return max(episode.gap_s, min(episode.gap_s + defaults.FILL_GAP_GROWTH_S, fill.max_silence_s))
 
 
 @dataclass(frozen=True)
@@ -129,6 +188,8 @@ class Slot:
     exact: bool  # fit: exact (fill the programme to the target)
     max_tempo: float
     sample_rate: int = defaults.SAMPLE_RATE
+    max_gap: int = 0  # a gap may grow to this when the slot is filled (0: never grows)
+    max_silence: int = 0  # the longest stretch without speech or programme audio allowed
 
     @classmethod
     def of(
@@ -151,6 +212,8 @@ class Slot:
             exact=target is not None and episode.fit == "exact",
             max_tempo=episode.max_tempo,
             sample_rate=sample_rate,
+            max_gap=round(max_gap_s(episode) * sample_rate),
+            max_silence=round(episode.fill.max_silence_s * sample_rate),
         )
 
     def order(self, messages: list[Piece]) -> list[Piece]:
@@ -162,24 +225,144 @@ class Slot:
             Piece(SegmentKind.STING, self.sting, "sting") if self.sting is not None else None,
         )
 
-    def layout(self, order: list[Piece]) -> Layout:
-        """Where every piece goes; with fit: exact, filled before the outro to the target."""
-        spacing = {"gap": self.gap, "sting_pad": self.sting_pad, "crossfade": self.crossfade}
-        natural = layout(order, **spacing)
-        if not self.exact or self.target is None:
-            return natural
-        if natural.length > self.target:
+    def layout(self, order: list[Piece], plan: FillPlan | None = None) -> Layout:
+        """Where every piece goes; with fit: exact, the gaps grown and the silence before the
+        outro that `plan` says (the plan the same order was filled with)."""
+        extra = plan.extra if plan is not None else ()
+        silence = plan.silence if plan is not None else 0
+        placed = self._laid(order, extra, silence)
+        if self.exact and self.target is not None and placed.length != self.target:
             raise SlotOverrun(
-                [f"programme is {natural.length} samples, longer than its target {self.target}"]
+                [f"programme is {placed.length} samples, not its target {self.target}"]
             )
-        filler = self.target - natural.length
-        return layout(order, **spacing, filler_before_outro=filler) if filler else natural
+        return placed
+
+    def _laid(self, pieces: list[Piece], extra: Sequence[int] = (), silence: int = 0) -> Layout:
+        return layout(
+            pieces,
+            gap=self.gap,
+            sting_pad=self.sting_pad,
+            crossfade=self.crossfade,
+            extra=extra,
+            filler_before_outro=silence,
+        )
+
+    def with_fillers(self, messages: list[Piece], fillers: Sequence[Piece]) -> list[Piece]:
+        """The running order with filler items between the last message and the outro."""
+        order = self.order(messages)
+        return [*order[:-1], *fillers, order[-1]]
+
+    def fill(self, messages: list[Piece], pool: Sequence[Piece]) -> FillPlan:
+        """How a fit: exact programme reaches its target: filler items from `pool` while the
+        gaps alone could not take the rest without a silence over max_silence (longest
+        first, each once), then every gap grown evenly up to max_gap, then the rest as silence
+        before the outro. Raises SlotOverrun when too long, SlotUnderrun when it cannot be
+        filled without dead air."""
+        if not self.exact or self.target is None:
+            return FillPlan((), (), 0)
+        target = self.target
+        chosen: list[int] = []
+
+        def order(picked: list[int]) -> list[Piece]:
+            return self.with_fillers(messages, [pool[i] for i in picked])
+
+        def rooms(pieces: list[Piece]) -> dict[int, int]:
+            """How much each silence between pieces may grow (gaps and a sting's pads, up
+            to max_gap; never where pieces overlap), by the index of the piece after it."""
+            found = {}
+            for i in range(1, len(pieces)):
+                between = transition(pieces[i - 1], pieces[i], self.crossfade)
+                base = self.gap if between == GAP else self.sting_pad
+                if between != OVERLAP and self.max_gap > base:
+                    found[i] = self.max_gap - base
+            return found
+
+        natural = self._laid(order([])).length
+        if natural > target:
+            raise SlotOverrun([f"programme is {natural} samples, longer than {target}"])
+        for i in sorted(range(len(pool)), key=lambda i: (-pool[i].length, pool[i].name)):
+            pieces = order(chosen)
+            short = target - self._laid(pieces).length - sum(rooms(pieces).values())
+            if short <= self.max_silence:
+                break
+            if self._laid(order([*chosen, i])).length <= target:
+                chosen.append(i)
+        pieces = order(chosen)
+        under = target - self._laid(pieces).length
+        room = rooms(pieces)
+        extra = [0] * len(pieces)
+        for i, grown in share(min(under, sum(room.values())), room).items():
+            extra[i] = grown
+        silence = under - sum(extra)
+        before_outro = self._stretch(pieces, len(pieces) - 1, extra) + silence
+        if before_outro > self.max_silence:
+            raise SlotUnderrun(
+                self._underrun_report(natural, chosen, pool, before_outro, len(room))
+            )
+        return FillPlan(tuple(chosen), tuple(extra), silence)
+
+    def _stretch(self, pieces: list[Piece], i: int, extra: Sequence[int]) -> int:
+        """The silence before piece i (its gap, pad, or none where the pieces overlap)."""
+        between = transition(pieces[i - 1], pieces[i], self.crossfade)
+        if between == OVERLAP:
+            return 0
+        return (self.sting_pad if between == PAD else self.gap) + extra[i]
+
+    def report(self, pieces: list[Piece], plan: FillPlan, names: Sequence[str]) -> FillReport:
+        """How the slot was filled, for the summary and the cues."""
+        natural_pieces = [p for p in pieces if p.kind is not SegmentKind.FILLER]
+        natural = layout(
+            natural_pieces, gap=self.gap, sting_pad=self.sting_pad, crossfade=self.crossfade
+        ).length
+        stretches = [self._stretch(pieces, i, plan.extra) for i in range(1, len(pieces))]
+        stretches[-1] += plan.silence
+        return FillReport(
+            under=(self.target or natural) - natural,
+            gaps=sum(plan.extra),
+            longest_gap=max(stretches, default=0),
+            fillers=tuple(names),
+            silence=plan.silence,
+        )
+
+    def _underrun_report(
+        self,
+        natural: int,
+        chosen: list[int],
+        pool: Sequence[Piece],
+        before_outro: int,
+        growing: int,
+    ) -> list[str]:
+        target = self.target or natural
+
+        def secs(samples: int) -> str:
+            return clock(samples / self.sample_rate)
+
+        used = ", ".join(f"{pool[i].name} ({secs(pool[i].length)})" for i in chosen) or "none"
+        left = [pool[i] for i in range(len(pool)) if i not in chosen]
+        lines = [
+            f"programme is {secs(target - natural)} short of its slot and cannot be filled "
+            f"without {secs(before_outro)} of silence before the outro "
+            f"(fill.max_silence_s allows {secs(self.max_silence)})",
+            (
+                f"gaps: {growing} may grow, to {secs(self.max_gap)} at most (fill.max_gap_s)"
+                if growing
+                else "gaps: none may grow (the pieces cross-fade, or fill.max_gap_s is gap_s)"
+            ),
+            f"fillers played: {used}; the pool holds {len(pool)} item(s)"
+            + (
+                f"; the shortest left, {shortest.name} ({secs(shortest.length)}), is too long"
+                if (shortest := min(left, key=lambda p: p.length, default=None))
+                else ""
+            ),
+            "add filler items (audio in voices/fillers/, or approved readings marked "
+            "`filler: true`), add a message, or raise fill.max_gap_s",
+        ]
+        return lines
 
     def length(self, messages: Sequence[int], tempo: float = 1.0) -> int:
         """Samples of a programme with messages of these lengths (before any filler)."""
         pieces = [Piece(SegmentKind.MESSAGE, math.ceil(n / tempo)) for n in messages]
-        spacing = {"gap": self.gap, "sting_pad": self.sting_pad, "crossfade": self.crossfade}
-        return layout(self.order(pieces), **spacing).length
+        return self._laid(self.order(pieces)).length
 
     def plan(self, messages: list[Piece]) -> SlotPlan:
         """The tempo that makes the programme fit its target, or SlotOverrun with a report."""

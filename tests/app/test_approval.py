@@ -177,7 +177,12 @@ def test_migration_binds_old_approvals_once(project: Project) -> None:
     assert cli(project, "validate", "input/episodes/2026-w47.yaml").exit_code == 2
     result = cli(project, "migrate-approvals", "--by", "편집팀")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "7 approval(s) bound to their text"
+    approved = sum(
+        yaml.safe_load(p.read_text("utf-8"))["status"] == "approved"
+        for p in project.messages_dir.glob("*.yaml")
+    )
+    assert approved == 8  # the sample's seven messages and its filler reading
+    assert result.stdout.splitlines()[-1] == f"{approved} approval(s) bound to their text"
     for path in project.messages_dir.glob("*.yaml"):
         data = yaml.safe_load(path.read_text("utf-8"))
         if data["status"] == "approved":

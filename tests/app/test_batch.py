@@ -274,4 +274,14 @@ def test_the_week_is_validated_before_anything_renders_and_each_file_decoded_onc
     loads = [f"load {e.stem}" for e in sorted(warm_project.episodes_dir.glob("*.yaml"))]
     assert len(loads) >= 3 and events[: len(loads)] == loads
     assert events[len(loads) :] == ["render"] * len(loads)
-    assert sorted(decoded) == ["intro.wav", "outro.wav", "soft-pad.wav", "sting.wav"]
+    # the bumpers, the bed and the filler pool (the partner episode fills its slot): once each
+    assert sorted(decoded) == sorted(
+        [
+            "intro.wav",
+            "outro.wav",
+            "soft-pad.wav",
+            "sting.wav",
+            "instrumental.wav",
+            "station-id.wav",
+        ]
+    )

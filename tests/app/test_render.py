@@ -255,3 +255,69 @@ def test_codec_calibration_measures_level_and_delay() -> None:
     assert 0.0 < mp3.codec_gain_db < 1.0 and mp3.delay == 0
     mp2 = deliver.calibrate_codec(OutputFormat("mp2"), speech, -1.0)
     assert mp2.delay == 481
+
+
+def longest_quiet_s(path: Path, floor_db: float = -50.0) -> float:
+    """The longest run of 10 ms frames quieter than `floor_db` RMS, read from the file."""
+    samples = ffmpeg.decode(path, label=path.name, sample_rate=SR)
+    hop = SR // 100
+    frames = samples[: len(samples) // hop * hop].reshape(-1, hop).astype(np.float64)
+    quiet = 20 * np.log10(np.sqrt((frames**2).mean(axis=1)) + 1e-12) < floor_db
+    longest = run = 0
+    for q in quiet.tolist():
+        run = run + 1 if q else 0
+        longest = max(longest, run)
+    return longest * hop / SR
+
+
+@pytest.mark.slow
+def test_an_exact_slot_is_filled_with_programme_audio_not_dead_air(
+    warm_project: Project,
+) -> None:
+    """The sample week in a slot of 3:40, no bed: fillers from the pool and longer gaps fill
+    it; measured in the delivered file, nothing is quiet for longer than max_silence_s; the
+    fillers are cued, logged, and the reading is in the ledger."""
+    import csv
+    import io
+
+    import yaml
+
+    from audio_pipeline.publish.ledger import Ledger
+
+    path = warm_project.root / "input/episodes/2026-w47.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data.update(slot="3:40", fit="exact", fill={"max_gap_s": 2.5, "max_silence_s": 3})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    report = render_episode(warm_project, path)
+    out = report.output_dir
+    assert report.programme.duration_s == pytest.approx(220.0, abs=1e-6)
+    fill = report.programme.fill
+    assert fill is not None and fill.fillers and fill.longest_gap <= 3 * SR
+    assert longest_quiet_s(out / "2026-w47.wav") <= 3.0 + 0.05
+    cues = cues_of(out)["cues"]
+    played = [c for c in cues if c["kind"] == "filler"]
+    assert [c.get("message_id") or c["title"] for c in played] == list(fill.fillers)
+    log = list(csv.DictReader(io.StringIO((out / "broadcast-log.csv").read_text("utf-8"))))
+    assert len(log) == len([c for c in cues if c["kind"] in ("message", "filler")])
+    with Ledger(warm_project.ledger_path) as ledger:
+        placed = [p.message_id for p in ledger.placements(report.ledger_render_id or 0)]
+    readings = [c["message_id"] for c in played if c.get("message_id")]
+    assert all(r in placed for r in readings)
+
+
+def test_a_file_over_its_profiles_loudness_range_fails_in_one_line(
+    warm_project: Project,
+) -> None:
+    profiles = warm_project.root / "input/profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "tight.yaml").write_text(
+        "target_lufs: -23\ntrue_peak_dbtp: -1\nmax_lra: 1\nformats:\n  - {codec: wav}\n",
+        "utf-8",
+    )
+    path = warm_project.root / "input/episodes/2026-w47.yaml"
+    path.write_text(path.read_text("utf-8") + "deliverables: [tight]\n", "utf-8")
+    with pytest.raises(RenderError) as info:
+        render_episode(warm_project, path)
+    assert str(info.value).startswith("2026-w47-tight.wav: loudness range ")
+    assert "over the max_lra of profile 'tight' (1 LU)" in str(info.value)
+    assert not (warm_project.output_dir / "2026-w47").exists()

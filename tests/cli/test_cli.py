@@ -59,7 +59,7 @@ def test_validate_ok(cli_project: Project) -> None:
     )
     result = invoke("validate")
     assert result.exit_code == 0 and result.stdout.startswith(
-        "ok: 9 messages, 6 voices, 4 episodes"
+        "ok: 10 messages, 6 voices, 4 episodes"
     )
 
 
@@ -262,7 +262,7 @@ def test_validate_warns_about_listener_checks_without_failing(cli_project: Proje
     )
     result = invoke("validate")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("ok: 10 messages")
+    assert result.stdout.startswith("ok: 11 messages")
     lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     prefix = "warning: input/messages/needs-care.yaml: text: "
     assert lines == [

@@ -49,6 +49,8 @@ def partner(
             "slot": "1:50",
             "margin": "0:10",
             "fit": "exact",
+            # what the bed fills is not the point here: up to 10 s of it before the outro
+            "fill": {"max_silence_s": 10, "pool": []},
             "bed": {"file": "voices/beds/soft-pad.wav", "level_lu": -16, "duck_db": 12},
         },
     )

@@ -213,7 +213,9 @@ def test_the_queue_leaves_out_blocked_and_stale_messages(project: Project) -> No
     stale.write_text(stale.read_text("utf-8").replace("한마음으로", "한뜻으로"), "utf-8")
     inputs = load_episode(project.episodes_dir / "queue.yaml", project)
     assert inputs.message_index is not None
-    eligible = {m.id for m in inputs.message_index.messages.values() if m.is_approved}
+    eligible = {
+        m.id for m in inputs.message_index.messages.values() if m.is_approved and not m.filler
+    }
     assert eligible == {
         "hope-in-waiting",
         "light-in-darkness",

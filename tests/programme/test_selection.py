@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,9 @@ def test_the_queue_passes_over_stale_approvals_and_blocked_messages(
     [warning] = [w for w in recorder.warnings if "left out of the queue" in w]
     assert "input/messages/church-prays.yaml" in warning
     assert "input/messages/not-alone.yaml" in warning
+
+
+def test_a_filler_reading_is_never_chosen_from_the_queue() -> None:
+    reading = replace(message("psalm", 1), filler=True)
+    queue = queue_for({"psalm": reading, "a": message("a", 2)}, SelectRule(5), used={})
+    assert [m.id for m in queue.candidates] == ["a"]
