@@ -11,9 +11,10 @@ import typer
 from rich.table import Table
 
 from audio_pipeline.cli.app import app, cache_app
-from audio_pipeline.cli.errors import errors_to_exit_codes
+from audio_pipeline.cli.errors import Told, errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
-from audio_pipeline.cli.output import err, out
+from audio_pipeline.cli.output import err, out, print_json
+from audio_pipeline.cli.report import JSON_SCHEMA
 from audio_pipeline.core.errors import ExitCode, InputError, Problem
 from audio_pipeline.core.models import EngineUsage
 from audio_pipeline.core.project import Project
@@ -57,10 +58,18 @@ def voices(
             help="List the Korean voices a service offers (azure, google-cloud) instead.",
         ),
     ] = None,
+    json_report: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable list on stdout.")
+    ] = False,
 ) -> None:
     """List voice profiles: engine, speaker, credentials, whether the service answers now,
     and this month's usage of each paid service against its free tier."""
-    with errors_to_exit_codes():
+
+    def failed(told: Told) -> None:
+        if json_report:
+            print_json({"schema": JSON_SCHEMA, **told.document()})
+
+    with errors_to_exit_codes(failed):
         if remote is not None:
             _remote_voices(remote)
             return
@@ -75,6 +84,40 @@ def voices(
             # without credentials there is nothing to ask the service
             status[name] = "not asked" if engine.missing_credentials() else engine.probe()
         usage = _usage(project)
+        if json_report:
+            needs = {name: engines.get(name).missing_credentials() for name in status}
+            print_json(
+                {
+                    "schema": JSON_SCHEMA,
+                    "ok": True,
+                    "voices": [
+                        {
+                            "name": name,
+                            "engine": profile.engine,
+                            "speaker": _speaker(engines.get(profile.engine), profile.options),
+                            "credentials_missing": needs[profile.engine],
+                            "answering": status[profile.engine] is None,
+                            "not_answering_because": None
+                            if status[profile.engine] in (None, "not asked")
+                            else status[profile.engine],
+                            "fallback_voice": profile.fallback_voice,
+                        }
+                        for name, profile in sorted(profiles.items())
+                    ],
+                    "usage": [
+                        {
+                            "engine": u.engine,
+                            "month": u.month,
+                            "characters": u.characters,
+                            "requests": u.requests,
+                            "free_characters": u.limit,
+                        }
+                        for u in usage.values()
+                    ],
+                    "warnings": usage_warnings(list(usage.values())),
+                }
+            )
+            return
         table = Table()
         for column in ("voice", "engine", "speaker", "credentials", "answering", "fallback"):
             # names are read and copied whole: never folded over lines

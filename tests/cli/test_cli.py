@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -301,3 +302,92 @@ def test_preview_shows_the_normalized_script_and_warnings(cli_project: Project) 
     assert "warning: vocabulary: '힐링': may not be understood" in result.stderr
     source = (cli_project.messages_dir / "numbers.yaml").read_text("utf-8")
     assert "롬 8:28" in source  # the approved text is never changed
+
+
+def test_voices_json_lists_every_profile_for_scripts(cli_project: Project) -> None:
+    result = invoke("voices", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    by_name = {v["name"]: v for v in doc["voices"]}
+    assert doc["schema"] == 1 and doc["ok"] is True
+    assert by_name["ko-offline"]["engine"] == "espeak" and by_name["ko-offline"]["answering"]
+    assert by_name["ko-azure-female"]["credentials_missing"] == ["SPEECH_KEY", "SPEECH_REGION"]
+    assert by_name["ko-azure-female"]["fallback_voice"] == "ko-offline"
+
+
+def test_render_and_validate_json_for_scripts(cli_project: Project) -> None:
+    valid = invoke("validate", "--json", "input/episodes/2026-w47.yaml")
+    assert valid.exit_code == 0
+    assert json.loads(valid.stdout)["episode"]["voice"] == "ko-offline"
+    rendered = invoke("render", "--json", "--quiet", "input/episodes/2026-w47.yaml")
+    assert rendered.exit_code == 0, rendered.stderr
+    doc = json.loads(rendered.stdout)  # stdout holds the document alone
+    assert doc["ok"] is True and doc["episode_id"] == "2026-w47"
+    assert [m["id"] for m in doc["messages"]][:2] == ["not-alone", "church-prays"]
+    assert {d["file"] for d in doc["deliverables"]} == {"2026-w47.wav", "2026-w47.mp3"}
+    assert "programme:" in rendered.stderr  # the summary for people, on stderr
+    bad = invoke("render", "--json", "input/episodes/nope.yaml")
+    assert bad.exit_code == 2
+    failure = json.loads(bad.stdout)
+    assert failure["ok"] is False and failure["exit_code"] == 2 and failure["problems"]
+
+
+def test_help_reads_as_text_at_80_columns() -> None:
+    """Flags without a '<bool>' value, environment variable names never cut, sentences whole."""
+    for command in (["render"], ["batch"], ["validate"], ["preview"], ["cache", "clear"]):
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+        assert result.exit_code == 0
+        text = result.stdout
+        assert "<bool>" not in text, command
+        assert all(len(line) <= 80 for line in text.splitlines()), command
+        for name in ("AUDIO_PIPELINE_CONCURRENCY", "AUDIO_PIPELINE_REQUESTS_PER_MINUTE"):
+            if name[:16] in text:
+                assert name in text, (command, name)  # on one line, whole
+    validate = runner.invoke(app, ["validate", "--help"], terminal_width=80).stdout
+    assert "Loanwords, what the spoken script does, cleared findings," in " ".join(validate.split())
+
+
+def test_version_long_and_short() -> None:
+    from audio_pipeline import __version__
+
+    for flag in ("--version", "-V"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0 and result.stdout.strip() == f"audio-pipeline {__version__}"
+
+
+def test_cache_clear_asks_on_a_terminal_and_not_in_a_script(
+    project: Project, tmp_path: Path
+) -> None:
+    import os
+    import pty
+
+    cache = tmp_path / "own-cache"
+    env = {
+        **os.environ,
+        "AUDIO_PIPELINE_CACHE": str(cache),
+        "AUDIO_PIPELINE_PROJECT": str(project.root),
+    }
+    command = [sys.executable, "-m", "audio_pipeline"]
+    made = subprocess.run([*command, "preview", "church-prays"], env=env, capture_output=True)
+    assert made.returncode == 0, made.stderr
+    # on a terminal: asked, and "n" keeps the cache
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [*command, "cache", "clear"],
+        env=env,
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    asked = b""
+    while b"[y/N]" not in asked:
+        asked += os.read(main, 1024)
+    os.write(main, b"n\n")
+    out, _ = proc.communicate(timeout=60)
+    os.close(main)
+    assert b"Remove 1 cached clip(s)" in asked and proc.returncode == 0
+    assert b"removed" not in out and any(cache.rglob("*.wav"))
+    # a script (no terminal) is not asked; --yes says it outright
+    cleared = subprocess.run([*command, "cache", "clear", "--yes"], env=env, capture_output=True)
+    assert cleared.returncode == 0 and cleared.stdout.startswith(b"removed 1 cached clip(s)")

@@ -122,7 +122,9 @@ def describe(reason: object) -> str:
     else:
         text = str(reason) if reason is not None else "connection failed"
     text = re.sub(r"^<[^>]*>: ", "", text) or type(reason).__name__
-    return text if len(text) <= 120 else text[:119] + "…"
+    # whole: a reason cut mid-word ("Name or se…") tells the producer nothing; the
+    # warning is shown once with a count, so a long reason costs one line, not one per clip
+    return text
 
 
 class Attempt:
