@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 import yaml
 
-from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.audio import ffmpeg
 from audio_pipeline.core.project import Project
 from tests.standins import standin  # noqa: F401  (the neural services' stand-ins)

@@ -19,9 +19,9 @@ from audio_pipeline.cli.options import (
     project_for,
 )
 from audio_pipeline.cli.output import err, out, print_json
+from audio_pipeline.cli.progress import ConsoleReporter
 from audio_pipeline.cli.report import (
     JSON_SCHEMA,
-    ConsoleReporter,
     batch_document,
     batch_summary,
     render_document,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from audio_pipeline.core.models import Programme, Segment
+from audio_pipeline.programme.fill import fill_report
 from audio_pipeline.programme.timing import FillPlan, Piece, Slot, programme_order
 
 
@@ -44,7 +45,7 @@ def assemble(
     ]
     report = None
     if slot.exact and plan is not None:
-        report = slot.report(pieces, plan, [s.message_id or s.title or "" for s in fillers])
+        report = fill_report(slot, pieces, plan, [s.message_id or s.title or "" for s in fillers])
     return Programme(
         episode_id, title, slot.sample_rate, placed_layout.length, tuple(placed), fill=report
     )

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.models import Episode, FillReport, SegmentKind
+from audio_pipeline.core.models import Episode, SegmentKind
 
 TEMPO_SAFETY = 1.002  # atempo rounds lengths; aim a hair faster than the bare minimum
 
@@ -121,21 +121,6 @@ class SlotPlan:
     length: int  # programme length with that tempo, before any filler
 
 
-def share(total: int, rooms: dict[int, int]) -> dict[int, int]:
-    """`total` shared out as evenly as it goes among places that can each take up to their
-    room (water-filling: what a full place cannot take goes to the others)."""
-    given = dict.fromkeys(rooms, 0)
-    left, open_ = total, sorted(rooms)
-    while left > 0 and open_:
-        each, rest = divmod(left, len(open_))
-        for n, key in enumerate(list(open_)):
-            take = min(each + (1 if n < rest else 0), rooms[key] - given[key])
-            given[key] += take
-            left -= take
-        open_ = [k for k in open_ if given[k] < rooms[k]]
-    return given
-
-
 @dataclass(frozen=True)
 class FillPlan:
     """How a fit: exact slot is filled: which pool items play (in order), what each gap grows
@@ -230,14 +215,14 @@ class Slot:
         outro that `plan` says (the plan the same order was filled with)."""
         extra = plan.extra if plan is not None else ()
         silence = plan.silence if plan is not None else 0
-        placed = self._laid(order, extra, silence)
+        placed = self.laid(order, extra, silence)
         if self.exact and self.target is not None and placed.length != self.target:
             raise SlotOverrun(
                 [f"programme is {placed.length} samples, not its target {self.target}"]
             )
         return placed
 
-    def _laid(self, pieces: list[Piece], extra: Sequence[int] = (), silence: int = 0) -> Layout:
+    def laid(self, pieces: list[Piece], extra: Sequence[int] = (), silence: int = 0) -> Layout:
         return layout(
             pieces,
             gap=self.gap,
@@ -252,117 +237,10 @@ class Slot:
         order = self.order(messages)
         return [*order[:-1], *fillers, order[-1]]
 
-    def fill(self, messages: list[Piece], pool: Sequence[Piece]) -> FillPlan:
-        """How a fit: exact programme reaches its target: filler items from `pool` while the
-        gaps alone could not take the rest without a silence over max_silence (longest
-        first, each once), then every gap grown evenly up to max_gap, then the rest as silence
-        before the outro. Raises SlotOverrun when too long, SlotUnderrun when it cannot be
-        filled without dead air."""
-        if not self.exact or self.target is None:
-            return FillPlan((), (), 0)
-        target = self.target
-        chosen: list[int] = []
-
-        def order(picked: list[int]) -> list[Piece]:
-            return self.with_fillers(messages, [pool[i] for i in picked])
-
-        def rooms(pieces: list[Piece]) -> dict[int, int]:
-            """How much each silence between pieces may grow (gaps and a sting's pads, up
-            to max_gap; never where pieces overlap), by the index of the piece after it."""
-            found = {}
-            for i in range(1, len(pieces)):
-                between = transition(pieces[i - 1], pieces[i], self.crossfade)
-                base = self.gap if between == GAP else self.sting_pad
-                if between != OVERLAP and self.max_gap > base:
-                    found[i] = self.max_gap - base
-            return found
-
-        natural = self._laid(order([])).length
-        if natural > target:
-            raise SlotOverrun([f"programme is {natural} samples, longer than {target}"])
-        for i in sorted(range(len(pool)), key=lambda i: (-pool[i].length, pool[i].name)):
-            pieces = order(chosen)
-            short = target - self._laid(pieces).length - sum(rooms(pieces).values())
-            if short <= self.max_silence:
-                break
-            if self._laid(order([*chosen, i])).length <= target:
-                chosen.append(i)
-        pieces = order(chosen)
-        under = target - self._laid(pieces).length
-        room = rooms(pieces)
-        extra = [0] * len(pieces)
-        for i, grown in share(min(under, sum(room.values())), room).items():
-            extra[i] = grown
-        silence = under - sum(extra)
-        before_outro = self._stretch(pieces, len(pieces) - 1, extra) + silence
-        if before_outro > self.max_silence:
-            raise SlotUnderrun(
-                self._underrun_report(natural, chosen, pool, before_outro, len(room))
-            )
-        return FillPlan(tuple(chosen), tuple(extra), silence)
-
-    def _stretch(self, pieces: list[Piece], i: int, extra: Sequence[int]) -> int:
-        """The silence before piece i (its gap, pad, or none where the pieces overlap)."""
-        between = transition(pieces[i - 1], pieces[i], self.crossfade)
-        if between == OVERLAP:
-            return 0
-        return (self.sting_pad if between == PAD else self.gap) + extra[i]
-
-    def report(self, pieces: list[Piece], plan: FillPlan, names: Sequence[str]) -> FillReport:
-        """How the slot was filled, for the summary and the cues."""
-        natural_pieces = [p for p in pieces if p.kind is not SegmentKind.FILLER]
-        natural = layout(
-            natural_pieces, gap=self.gap, sting_pad=self.sting_pad, crossfade=self.crossfade
-        ).length
-        stretches = [self._stretch(pieces, i, plan.extra) for i in range(1, len(pieces))]
-        stretches[-1] += plan.silence
-        return FillReport(
-            under=(self.target or natural) - natural,
-            gaps=sum(plan.extra),
-            longest_gap=max(stretches, default=0),
-            fillers=tuple(names),
-            silence=plan.silence,
-        )
-
-    def _underrun_report(
-        self,
-        natural: int,
-        chosen: list[int],
-        pool: Sequence[Piece],
-        before_outro: int,
-        growing: int,
-    ) -> list[str]:
-        target = self.target or natural
-
-        def secs(samples: int) -> str:
-            return clock(samples / self.sample_rate)
-
-        used = ", ".join(f"{pool[i].name} ({secs(pool[i].length)})" for i in chosen) or "none"
-        left = [pool[i] for i in range(len(pool)) if i not in chosen]
-        lines = [
-            f"programme is {secs(target - natural)} short of its slot and cannot be filled "
-            f"without {secs(before_outro)} of silence before the outro "
-            f"(fill.max_silence_s allows {secs(self.max_silence)})",
-            (
-                f"gaps: {growing} may grow, to {secs(self.max_gap)} at most (fill.max_gap_s)"
-                if growing
-                else "gaps: none may grow (the pieces cross-fade, or fill.max_gap_s is gap_s)"
-            ),
-            f"fillers played: {used}; the pool holds {len(pool)} item(s)"
-            + (
-                f"; the shortest left, {shortest.name} ({secs(shortest.length)}), is too long"
-                if (shortest := min(left, key=lambda p: p.length, default=None))
-                else ""
-            ),
-            "add filler items (audio in voices/fillers/, or approved readings marked "
-            "`filler: true`), add a message, or raise fill.max_gap_s",
-        ]
-        return lines
-
     def length(self, messages: Sequence[int], tempo: float = 1.0) -> int:
         """Samples of a programme with messages of these lengths (before any filler)."""
         pieces = [Piece(SegmentKind.MESSAGE, math.ceil(n / tempo)) for n in messages]
-        return self._laid(self.order(pieces)).length
+        return self.laid(self.order(pieces)).length
 
     def plan(self, messages: list[Piece]) -> SlotPlan:
         """The tempo that makes the programme fit its target, or SlotOverrun with a report."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline.app.render import RenderSettings
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli import options
 from audio_pipeline.cli import render as cli_render
 from audio_pipeline.cli.main import app

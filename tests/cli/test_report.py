@@ -8,7 +8,8 @@ from pathlib import Path
 from rich.console import Console
 
 from audio_pipeline.app.batch import EpisodeResult
-from audio_pipeline.cli.report import ConsoleReporter, batch_summary
+from audio_pipeline.cli.progress import ConsoleReporter
+from audio_pipeline.cli.report import batch_summary
 from audio_pipeline.core.errors import InputError, Problem, RenderError
 from audio_pipeline.core.models import Clip
 

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from audio_pipeline.app.render import RenderSettings, SlotOverrunError, render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.settings import RenderSettings
+from audio_pipeline.app.stages import SlotOverrunError
 from audio_pipeline.audio import ffmpeg, loudness, wavfile
 from audio_pipeline.audio.processing import speech_dynamic_range_db
 from audio_pipeline.core.project import Project

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.core.project import Project
 from tests.conftest import REPO, write_yaml
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audio_pipeline.app.render import RenderSettings, render_episode
+from audio_pipeline.app.render import render_episode
+from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
