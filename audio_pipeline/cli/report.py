@@ -23,7 +23,7 @@ from rich.text import Text
 
 from audio_pipeline import __version__
 from audio_pipeline.app.batch import BatchReport, EpisodeResult
-from audio_pipeline.cli.errors import tell
+from audio_pipeline.app.errors import tell
 from audio_pipeline.core.display import clock, level, loudness_line
 from audio_pipeline.core.models import Clip, Loudness, RunReport
 from audio_pipeline.core.project import Project
