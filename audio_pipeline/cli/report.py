@@ -24,7 +24,8 @@ from rich.text import Text
 from audio_pipeline import __version__
 from audio_pipeline.app.batch import BatchReport, EpisodeResult
 from audio_pipeline.app.errors import tell
-from audio_pipeline.core.display import clock, level, loudness_line
+from audio_pipeline.app.summary import COLUMNS, RIGHT, summarize
+from audio_pipeline.core.display import clock
 from audio_pipeline.core.models import Clip, Loudness, RunReport
 from audio_pipeline.core.project import Project
 
@@ -163,61 +164,17 @@ class ConsoleReporter:
 
 
 def summary(out: Console, report: RunReport, show_path: str) -> None:
-    programme = report.programme
+    made = summarize(report)
     # the CLI's consoles print input text (titles, ids) as it is: markup is off there
-    table = Table(title=f"{programme.episode_id}: {programme.title}", title_justify="left")
-    for name, justify in (
-        ("#", "right"),
-        ("segment", "left"),
-        ("voice", "left"),
-        ("clip", "left"),
-        ("start", "right"),
-        ("length", "right"),
-        ("LUFS", "right"),
-        ("LRA", "right"),
-        ("dBTP", "right"),
-    ):
+    table = Table(title=made.title, title_justify="left")
+    for name in COLUMNS:
+        justify = "right" if name in RIGHT else "left"
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    rate = programme.sample_rate
-    for seg in programme.segments:
-        if seg.message_id:
-            label, voice = seg.message_id, seg.voice or ""
-            source = "cached" if seg.cached else "new"
-            if seg.fallback:
-                source += " FALLBACK"
-        else:
-            label, voice, source = seg.kind.value, "", "bumper"
-        table.add_row(
-            str(seg.index),
-            label,
-            voice,
-            source,
-            clock(seg.start / rate),
-            clock(seg.length / rate),
-            level(seg.loudness.integrated_lufs),
-            f"{seg.loudness.lra_lu:.1f}",
-            level(seg.loudness.true_peak_dbtp),
-        )
+    for row in made.rows:
+        table.add_row(*row)
     out.print(table)
-    out.print(
-        f"programme: {clock(programme.duration_s)}, {loudness_line(report.programme_loudness)}",
-        highlight=False,
-    )
-    out.print(
-        f"clips: {report.clips_total} ({report.clips_synthesized} synthesized, "
-        f"{report.clips_cached} cached); fallbacks: {len(report.fallbacks)}",
-        highlight=False,
-    )
-    for note in report.fallbacks:
-        out.print(f"  {note}", highlight=False)
-    for use in report.usage:
-        out.print(f"usage {use.month}: {use.engine}: {use.describe()}", highlight=False)
-    for d in report.deliverables:
-        assert d.loudness is not None
-        out.print(
-            f"  {d.path.name} ({d.profile}: {d.description}): {loudness_line(d.loudness)}",
-            highlight=False,
-        )
+    for line in made.lines:
+        out.print(line, highlight=False)
     out.print(f"written: {show_path}/ in {report.elapsed_s:.1f} s", highlight=False)
 
 
