@@ -94,7 +94,6 @@ def clearance_key(words: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFC", words)).casefold()
 
 
-
 def _speech_findings(text: str, lexicons: Sequence[Lexicon]) -> list[Finding]:
     found: dict[tuple[str, int], Finding] = {}
     for lexicon in lexicons:
