@@ -226,7 +226,9 @@ class Guard:
         if host not in self.policy.hosts:
             return PlainTextResponse("refused: unknown host name", status_code=421)
         origin = headers.get("origin")
-        if scope["method"] in UNSAFE_METHODS and origin is not None:
+        # "null" is what a browser sends under `Referrer-Policy: no-referrer` (Fetch
+        # "serializing a request origin"): it says nothing, and the CSRF token decides
+        if scope["method"] in UNSAFE_METHODS and origin not in (None, "null"):
             parsed = urllib.parse.urlsplit(origin)
             if parsed.hostname is None or parsed.hostname not in self.policy.hosts:
                 return PlainTextResponse("refused: the request came from another site", 403)
