@@ -42,6 +42,7 @@ COOKIE = "studio_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf"
 SESSION_IDLE_S = 12 * 3600
+MAX_SESSIONS = 1000  # kept at most: a flood of cookieless requests cannot fill the memory
 LOGIN_FAILURES = 5  # per client address ...
 LOGIN_WINDOW_S = 60.0  # ... in this many seconds, then 429
 MAX_FORM_BYTES = 512 * 1024  # a message file is at most 256 KiB
@@ -113,6 +114,10 @@ class Sessions:
     def new(self) -> Session:
         session = Session(secrets.token_urlsafe(32))
         with self._lock:
+            if len(self._by_token) >= MAX_SESSIONS:
+                unused = sorted(self._by_token.values(), key=lambda s: (s.signed_in, s.last_seen))
+                for old in unused[: len(unused) - MAX_SESSIONS + 1]:
+                    del self._by_token[old.token]
             self._by_token[session.token] = session
         return session
 

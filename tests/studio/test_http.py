@@ -313,3 +313,14 @@ def test_downloads_are_only_the_files_the_manifest_lists(
     assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
     page = client.get("/episodes/2026-w47").text
     assert page.count('class="cue"') == 13 and "planted.txt" not in page
+
+
+def test_sessions_are_bounded_and_a_signed_in_one_is_kept() -> None:
+    from audio_pipeline.studio.security import MAX_SESSIONS, Sessions
+
+    sessions = Sessions()
+    editor = sessions.new()
+    editor.signed_in = True
+    made = [sessions.new() for _ in range(MAX_SESSIONS + 50)]
+    assert len(sessions._by_token) <= MAX_SESSIONS
+    assert sessions.get(editor.token) is editor and sessions.get(made[-1].token) is made[-1]
