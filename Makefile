@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EPISODE ?= input/episodes/2026-w47.yaml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-setup lint typecheck bench clean
+.PHONY: demo test test-setup lint typecheck bench clean studio screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ test: test-setup lint typecheck
 BENCH_ARGS ?=
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The editors' web application on this project, at http://127.0.0.1:8765/ (README: Studio).
+studio: $(VENV)/.installed
+	$(BIN)/audio-pipeline studio
+
+# The README's screenshots of the studio, taken by its browser test (docs/screenshots/).
+screenshots: test-setup $(VENV)/.installed-test
+	AUDIO_PIPELINE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/studio/test_browser.py
 
 # System packages the tests need (Debian's chromium and chromedriver); idempotent.
 test-setup:

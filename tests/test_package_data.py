@@ -36,8 +36,15 @@ def test_the_wheel_carries_every_file_the_package_reads(tmp_path: Path) -> None:
     package = REPO / "audio_pipeline"
     wanted = [
         p.relative_to(REPO).as_posix()
-        for pattern in ("data/*.yaml", "publish/templates/*/*.j2", "publish/static/*")
+        for pattern in (
+            "data/*.yaml",
+            "publish/templates/*/*.j2",
+            "publish/static/*",
+            "studio/templates/*/*.j2",
+            "studio/static/*",
+        )
         for p in package.glob(pattern)
     ]
-    assert len(wanted) >= 8  # policy, profiles, glossary, templates, style, script
+    assert len(wanted) >= 20  # data, the review page's and the studio's templates and files
+    assert "audio_pipeline/studio/static/htmx.min.js" in wanted
     assert not [name for name in wanted if name not in names]

@@ -9,8 +9,13 @@ leave a hole): an approval of text that cannot air would mislead.
 `migrate_approvals` binds the approvals made before approvals recorded a digest: it trusts
 that each approved message's text is, today, the text that was approved.
 
-The CLI (cli/messages.py) and, later, the studio call these functions; every file is edited
-in place with its comments and layout kept, and replaced atomically (inputs/edit.py).
+`clear_finding` records an editor's judgement that one finding is harmless (`cleared:` in the
+message file), with who and when: the finding is still reported, but no longer blocks.
+
+The CLI (cli/messages.py) and the studio call these functions; every file is edited in place
+with its comments and layout kept, and replaced atomically (inputs/edit.py). The studio
+passes the digest of the file as its page showed it (`expected_sha256`): a decision about a
+file that changed since is refused, never applied to text nobody looked at.
 """
 
 from __future__ import annotations
@@ -22,17 +27,18 @@ from typing import Any
 
 from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import InputError, Problem
-from audio_pipeline.core.models import Approval, Message, Status
+from audio_pipeline.core.models import Approval, Clearance, Message, Status
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.edit import DELETE, edit_mapping
 from audio_pipeline.inputs.fields import has_control_chars
 from audio_pipeline.inputs.messages import MessageIndex, load_messages, validate_message
-from audio_pipeline.inputs.safety import Gate
+from audio_pipeline.inputs.safety import Gate, clearance_key
 from audio_pipeline.inputs.voices import load_global_lexicon, load_voices
 from audio_pipeline.text.lexicon import EMPTY, Lexicon
 
 MAX_NAME_CHARS = 100
 MAX_REASON_CHARS = 2000
+MAX_NOTE_CHARS = 500  # a clearance's note, as the message loader allows
 _APPROVAL_KEYS = ("approved_by", "approved_at", "approved_sha256")
 _REJECTION_KEYS = ("rejected_by", "rejected_at", "rejection_reason")
 MIGRATION_MARK = "(audio-pipeline migrate-approvals)"  # ends the comment a migration writes
@@ -83,7 +89,7 @@ def _find(project: Project, message_id: str) -> tuple[Message, MessageIndex]:
     return message, index
 
 
-def _lexicons(project: Project) -> list[Lexicon]:
+def voice_lexicons(project: Project) -> list[Lexicon]:
     """Every voice's lexicon: the text must pass with whichever voice speaks it."""
     voices, _ = load_voices(project)
     lexicons = [v.lexicon for v in voices.values()]
@@ -110,7 +116,14 @@ def _validator(project: Project, path: Path, digest: str | None) -> Any:
     return check
 
 
-def approve_message(project: Project, message_id: str, by: str, now: dt.datetime) -> Decision:
+def approve_message(
+    project: Project,
+    message_id: str,
+    by: str,
+    now: dt.datetime,
+    *,
+    expected_sha256: str | None = None,
+) -> Decision:
     """Approve the message's text as it stands. Raises InputError (nothing written) when the
     file is invalid or the text has a finding nobody cleared."""
     by = _checked_text(by, "--by", MAX_NAME_CHARS)
@@ -126,7 +139,7 @@ def approve_message(project: Project, message_id: str, by: str, now: dt.datetime
             digest,
             f"already approved for this text by {message.approved_by}; nothing changed",
         )
-    gate = Gate.load(project, _lexicons(project))
+    gate = Gate.load(project, voice_lexicons(project))
     problems = gate.problems + gate.air_problems([_as_approved(message)])
     if problems:
         raise InputError(problems)
@@ -145,6 +158,7 @@ def approve_message(project: Project, message_id: str, by: str, now: dt.datetime
         check=_validator(project, message.source, digest),
         group="approved_",
         stale_comment_marker=MIGRATION_MARK,
+        expected_sha256=expected_sha256,
     )
     return Decision(
         message.id,
@@ -162,7 +176,13 @@ def _as_approved(message: Message) -> Message:
 
 
 def reject_message(
-    project: Project, message_id: str, by: str, now: dt.datetime, reason: str | None = None
+    project: Project,
+    message_id: str,
+    by: str,
+    now: dt.datetime,
+    reason: str | None = None,
+    *,
+    expected_sha256: str | None = None,
 ) -> Decision:
     """Reject the message: it never renders; an earlier approval is removed from the file."""
     by = _checked_text(by, "--by", MAX_NAME_CHARS)
@@ -187,6 +207,7 @@ def reject_message(
         check=_validator(project, message.source, message.text_sha256),
         group="rejected_",
         stale_comment_marker=MIGRATION_MARK,
+        expected_sha256=expected_sha256,
     )
     return Decision(
         message.id,
@@ -196,6 +217,95 @@ def reject_message(
         message.text_sha256,
         f"rejected by {by} at {when:%Y-%m-%d %H:%M}" + (f": {why}" if why else ""),
     )
+
+
+def clear_finding(
+    project: Project,
+    message_id: str,
+    words: str,
+    by: str,
+    now: dt.datetime,
+    note: str | None = None,
+    *,
+    expected_sha256: str | None = None,
+) -> Decision:
+    """Record that the finding `words` of a message was judged harmless by `by`: an entry
+    {words, by, at, note} under `cleared:`. Only a finding the checks make now can be
+    cleared (spacing and letter case aside), and never an address the spoken script leaves
+    out (clearing it would leave a hole in the sentence). Raises InputError, nothing
+    written."""
+    by = _checked_text(by, "--by", MAX_NAME_CHARS)
+    words = _checked_text(words, "--words", 200).strip()
+    why = _checked_text(note, "--note", MAX_NOTE_CHARS) if note is not None else None
+    message, _ = _find(project, message_id)
+    file = project.show(message.source)
+    check = Gate.load(project, voice_lexicons(project)).check(message)
+    key = clearance_key(words)
+    matching = [c for c in check.findings if clearance_key(c.finding.words) == key]
+    if not matching:
+        found = ", ".join(f"'{c.finding.words}'" for c in check.findings) or "none"
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "cleared",
+                    f"'{words}' is not a finding of this message; findings: {found}",
+                )
+            ]
+        )
+    finding = matching[0].finding
+    if finding.removed_from_speech:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "cleared",
+                    f"'{finding.words}' cannot be cleared: the spoken script leaves it out, "
+                    f"which would leave a hole in the sentence; {finding.fix}",
+                )
+            ]
+        )
+    if all(c.clearance is not None for c in matching):
+        done = matching[0].clearance
+        assert done is not None
+        return Decision(
+            message.id,
+            file,
+            False,
+            message.status.value,
+            message.text_sha256,
+            f"'{finding.words}' was already cleared by {done.by}; nothing changed",
+        )
+    when = _when(now)
+    entry: dict[str, Any] = {"words": finding.words, "by": by, "at": when}
+    if why:
+        entry["note"] = why
+    earlier = [_clearance_entry(c) for c in message.cleared]
+    edit_mapping(
+        message.source,
+        {"cleared": [*earlier, entry]},
+        root=project.root,
+        check=_validator(project, message.source, message.text_sha256),
+        expected_sha256=expected_sha256,
+    )
+    return Decision(
+        message.id,
+        file,
+        True,
+        message.status.value,
+        message.text_sha256,
+        f"'{finding.words}' cleared by {by} at {when:%Y-%m-%d %H:%M}: still reported, no "
+        "longer blocking",
+    )
+
+
+def _clearance_entry(c: Clearance) -> dict[str, Any]:
+    entry: dict[str, Any] = {"words": c.words, "by": c.by}
+    if c.at is not None:
+        entry["at"] = c.at
+    if c.note is not None:
+        entry["note"] = c.note
+    return entry
 
 
 def migrate_approvals(project: Project, by: str, now: dt.datetime) -> list[Decision]:

@@ -5,31 +5,22 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from audio_pipeline.app.ledger import open_ledger
 from audio_pipeline.cli.app import ledger_app
 from audio_pipeline.cli.errors import errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import out
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.project import ENV_LEDGER, Project
-from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.core.project import ENV_LEDGER
 
 
 def _when(iso: str) -> str:
     """A ledger time (UTC, ISO 8601) for people: 2026-11-22 21:00 UTC."""
     return iso.replace("T", " ")[:16] + " UTC" if iso.endswith("+00:00") else iso
-
-
-def _open_ledger(project: Project) -> Ledger:
-    """The project's ledger; a missing one reads as empty and is not created by a look-up."""
-    from audio_pipeline.publish.ledger import Ledger
-
-    path = project.ledger_path
-    return Ledger(path if path.exists() else Path(":memory:"))
 
 
 @ledger_app.command("mark-aired")
@@ -50,7 +41,7 @@ def ledger_mark_aired(
     with errors_to_exit_codes():
         when = parse_datetime(at)
         project = project_for(required=ENV_LEDGER not in os.environ)
-        with _open_ledger(project) as ledger:
+        with open_ledger(project) as ledger:
             airing = ledger.mark_aired(episode_id, when)
             placed = ledger.placements(airing.render_id)  # the render that aired, not the latest
         verb = "recorded" if airing.added else "already recorded"
@@ -68,7 +59,7 @@ def ledger_message(
     """Where and when a message was placed and aired (the answer for its supporter)."""
     with errors_to_exit_codes():
         project = project_for(required=ENV_LEDGER not in os.environ)
-        with _open_ledger(project) as ledger:
+        with open_ledger(project) as ledger:
             rows = ledger.message(message_id)
         if json_report:
             document = {"message_id": message_id, "placements": [asdict(r) for r in rows]}
@@ -97,7 +88,7 @@ def ledger_episodes(
     """Every episode in the ledger: latest render, messages, length, when it aired."""
     with errors_to_exit_codes():
         project = project_for(required=ENV_LEDGER not in os.environ)
-        with _open_ledger(project) as ledger:
+        with open_ledger(project) as ledger:
             rows = ledger.episodes()
         if json_report:
             out.print_json(json.dumps({"episodes": [asdict(r) for r in rows]}, ensure_ascii=False))

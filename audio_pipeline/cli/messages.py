@@ -1,4 +1,5 @@
-"""The editor's decisions: approve or reject a message, and bind older approvals to text."""
+"""The editor's decisions: approve or reject a message, clear a finding, and bind older
+approvals to text."""
 
 from __future__ import annotations
 
@@ -61,6 +62,33 @@ def reject(
     with errors_to_exit_codes():
         decision = reject_message(project_for(), message_id, by, _now(), reason)
         out.print(f"rejected: {decision.message_id}: {decision.note}", markup=False)
+
+
+@app.command()
+def clear(
+    message_id: Annotated[str, typer.Argument(help="Message id (input/messages/<id>.yaml).")],
+    words: Annotated[
+        str,
+        typer.Option("--words", help="The finding's exact words, as validate names them."),
+    ],
+    by: ByOption,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", help="Why it is harmless (optional; kept in the message file)."),
+    ] = None,
+) -> None:
+    """Clear a finding an editor judged harmless (a public figure, a published pen name).
+
+    Writes {words, by, at, note} under `cleared:` in the message file. The finding is still
+    reported, as a warning, but no longer blocks approval or the air. Only a finding the
+    checks make now can be cleared, and never a web or e-mail address (exit 2, nothing
+    written)."""
+    from audio_pipeline.app.approval import clear_finding
+
+    with errors_to_exit_codes():
+        decision = clear_finding(project_for(), message_id, words, by, _now(), note)
+        verb = "cleared" if decision.changed else "unchanged"
+        out.print(f"{verb}: {decision.message_id}: {decision.note}", markup=False)
 
 
 @app.command("migrate-approvals")

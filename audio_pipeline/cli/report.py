@@ -12,87 +12,25 @@ from rich.text import Text
 
 from audio_pipeline import __version__
 from audio_pipeline.app.batch import BatchReport, EpisodeResult
-from audio_pipeline.cli.errors import tell
-from audio_pipeline.core.display import clock, level, loudness_line
-from audio_pipeline.core.models import FillReport, Loudness, RunReport, SegmentKind
+from audio_pipeline.app.errors import tell
+from audio_pipeline.app.summary import COLUMNS, RIGHT, summarize
+from audio_pipeline.core.display import clock
+from audio_pipeline.core.models import Loudness, RunReport
 from audio_pipeline.core.project import Project
 
 
-def fill_line(fill: FillReport, rate: int) -> str:
-    """How a fit: exact slot was filled, in one line for the producer."""
-    if not fill.under:
-        return "filled exactly by the messages"
-    parts = [f"{clock(fill.under / rate)} short before filling"]
-    if fill.fillers:
-        parts.append(f"fillers: {', '.join(fill.fillers)}")
-    if fill.gaps:
-        parts.append(f"gaps +{fill.gaps / rate:.1f} s in all")
-    parts.append(f"{fill.silence / rate:.1f} s of bed or silence before the outro")
-    parts.append(f"longest without programme audio {fill.longest_gap / rate:.1f} s")
-    return "; ".join(parts)
-
-
 def summary(out: Console, report: RunReport, show_path: str) -> None:
-    programme = report.programme
+    made = summarize(report)
     # the CLI's consoles print input text (titles, ids) as it is: markup is off there
-    table = Table(title=f"{programme.episode_id}: {programme.title}", title_justify="left")
-    for name, justify in (
-        ("#", "right"),
-        ("segment", "left"),
-        ("voice", "left"),
-        ("clip", "left"),
-        ("start", "right"),
-        ("length", "right"),
-        ("LUFS", "right"),
-        ("LRA", "right"),
-        ("dBTP", "right"),
-    ):
+    table = Table(title=made.title, title_justify="left")
+    for name in COLUMNS:
+        justify = "right" if name in RIGHT else "left"
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    rate = programme.sample_rate
-    for seg in programme.segments:
-        filler = seg.kind is SegmentKind.FILLER
-        if seg.message_id:
-            label, voice = seg.message_id, seg.voice or ""
-            source = ("filler " if filler else "") + ("cached" if seg.cached else "new")
-            if seg.fallback:
-                source += " FALLBACK"
-        elif filler:
-            label, voice, source = seg.title or "filler", "", "filler"
-        else:
-            label, voice, source = seg.kind.value, "", "bumper"
-        table.add_row(
-            str(seg.index),
-            label,
-            voice,
-            source,
-            clock(seg.start / rate),
-            clock(seg.length / rate),
-            level(seg.loudness.integrated_lufs),
-            f"{seg.loudness.lra_lu:.1f}",
-            level(seg.loudness.true_peak_dbtp),
-        )
+    for row in made.rows:
+        table.add_row(*row)
     out.print(table)
-    out.print(
-        f"programme: {clock(programme.duration_s)}, {loudness_line(report.programme_loudness)}",
-        highlight=False,
-    )
-    if programme.fill is not None:
-        out.print(f"slot: {fill_line(programme.fill, rate)}", highlight=False)
-    out.print(
-        f"clips: {report.clips_total} ({report.clips_synthesized} synthesized, "
-        f"{report.clips_cached} cached); fallbacks: {len(report.fallbacks)}",
-        highlight=False,
-    )
-    for note in report.fallbacks:
-        out.print(f"  {note}", highlight=False)
-    for use in report.usage:
-        out.print(f"usage {use.month}: {use.engine}: {use.describe()}", highlight=False)
-    for d in report.deliverables:
-        assert d.loudness is not None
-        out.print(
-            f"  {d.path.name} ({d.profile}: {d.description}): {loudness_line(d.loudness)}",
-            highlight=False,
-        )
+    for line in made.lines:
+        out.print(line, highlight=False)
     out.print(f"written: {show_path}/ in {report.elapsed_s:.1f} s", highlight=False)
 
 

@@ -89,7 +89,7 @@ class MessageCheck:
         return self.message.approval is Approval.CURRENT and not self.blocking
 
 
-def _key(words: str) -> str:
+def clearance_key(words: str) -> str:
     """Cleared words match a finding whatever the spacing and letter case."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFC", words)).casefold()
 
@@ -121,7 +121,7 @@ def check_message(
 ) -> MessageCheck:
     """Every finding of one message, with the clearances applied. `lexicons`: those of the
     voices that may speak it (a symbol a lexicon spells out is not left out)."""
-    clearances = {_key(c.words): c for c in message.cleared}
+    clearances = {clearance_key(c.words): c for c in message.cleared}
     used: set[str] = set()
     checked: list[Checked] = []
     for name, value in _fields(message):
@@ -131,9 +131,9 @@ def check_message(
                 if not any(f.start < g.end and g.start < f.end for g in found):
                     found.append(f)
         for f in sorted(found, key=lambda f: f.start):
-            clearance = None if f.removed_from_speech else clearances.get(_key(f.words))
+            clearance = None if f.removed_from_speech else clearances.get(clearance_key(f.words))
             if clearance is not None:
-                used.add(_key(f.words))
+                used.add(clearance_key(f.words))
             checked.append(Checked(name, f, clearance))
     unused = tuple(c for k, c in clearances.items() if k not in used)
     return MessageCheck(message, tuple(checked), unused)

@@ -74,16 +74,17 @@ def exclusive_lock(output_root: Path, name: str, busy: Callable[[str], str]) -> 
         os.close(fd)  # closing releases the lock
 
 
+def episode_busy(episode_id: str, holder: str) -> str:
+    """The one line for a render of an episode that is being rendered already."""
+    return (
+        f"episode '{episode_id}' is being rendered by process {holder}; "
+        "wait for it to finish, then run again"
+    )
+
+
 def episode_lock(output_root: Path, episode_id: str) -> contextlib.AbstractContextManager[None]:
     """Exclusive lock for rendering one episode; a second render exits with a clear message."""
-    return exclusive_lock(
-        output_root,
-        episode_id,
-        lambda holder: (
-            f"episode '{episode_id}' is being rendered by process {holder}; "
-            "wait for it to finish, then run again"
-        ),
-    )
+    return exclusive_lock(output_root, episode_id, lambda holder: episode_busy(episode_id, holder))
 
 
 class Staging:

@@ -200,9 +200,11 @@ def test_a_file_changed_during_the_edit_is_not_overwritten(
 ) -> None:
     real_replace = edit._replace
 
-    def someone_else_saves_first(path: Path, original: bytes, content: bytes, shown: str) -> None:
+    def someone_else_saves_first(
+        path: Path, original: bytes, content: bytes, shown: str, **how: bool
+    ) -> None:
         path.write_text(HAND_WRITTEN.replace("소망의 편지", "다른 편지"), "utf-8")
-        real_replace(path, original, content, shown)
+        real_replace(path, original, content, shown, **how)
 
     monkeypatch.setattr(edit, "_replace", someone_else_saves_first)
     result = cli(project, "approve", "hope-note", "--by", "편집팀")
