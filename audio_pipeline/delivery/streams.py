@@ -17,6 +17,7 @@ from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.processing import Chain, build_chain
 from audio_pipeline.core import defaults
 from audio_pipeline.core.models import Loudness, Programme
+from audio_pipeline.delivery.headroom import LevelStats, LimiterModel
 from audio_pipeline.inputs.profiles import DeliveryProfile
 
 SR = defaults.SAMPLE_RATE
@@ -91,6 +92,13 @@ class Trims:
         xs = np.array([x for s, e, _ in self.spans for x in (s, e - 1)], dtype=np.float64)
         ys = np.array([t for _, _, t in self.spans for _ in (0, 1)], dtype=np.float64)
         return xs, ys
+
+    def gains_at(self, positions: np.ndarray) -> np.ndarray:
+        """The (linear) gain at each of these sample positions: for the limiter's model."""
+        if not self.spans:
+            return np.ones(len(positions))
+        xs, ys = self._breakpoints
+        return np.asarray(10 ** (np.interp(positions, xs, ys) / 20), dtype=np.float64)
 
     def curve(self, start: int, stop: int) -> np.ndarray | np.float64 | None:
         """The gain over samples [start, stop): an array, or one number where it is constant
@@ -167,13 +175,26 @@ def _gained(y: np.ndarray, gain: float) -> np.ndarray:
     return (y * gain if gain != 1.0 else y).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class SpeechLevels:
+    """Pass 1's result for one profile: its speech loudness, each segment's (by index), and
+    what its limiter would take at any level (see headroom)."""
+
+    loudness: Loudness
+    levels: dict[int, float]
+    limiter: LimiterModel
+
+
 class _SpeechMeter:
     """Pass 1 of one profile: its processed speech without the bed, unlimited, measured as a
-    whole and segment by segment (loudness only: nothing here reads a true peak)."""
+    whole and segment by segment (loudness only: nothing here reads a true peak), with the
+    statistics of its peaks that predict the limiter."""
 
     def __init__(self, mix: Mixdown, profile: DeliveryProfile, reference_db: float) -> None:
         self.stream = ProfileStream(mix, profile, reference_db, bed=False)
-        self.meter = LoudnessMeter(SR, 1, true_peak=False)
+        # hop energies for the limiter's model; integrated loudness only
+        self.meter = LoudnessMeter(SR, 1, maxima=True, true_peak=False, lra=False)
+        self.stats = LevelStats()
         segments = mix.programme.segments
         # Through a profile that processes nothing, a segment that overlaps no other (no
         # fades) leaves this pass as the very samples its normalization measured: its
@@ -193,19 +214,23 @@ class _SpeechMeter:
         block = y.astype(np.float32)
         self.meter.add(block)
         self.meters.add(self.position, block)
+        self.stats.add(block)
         self.position += len(block)
 
-    def result(self) -> tuple[Loudness, dict[int, float]]:
+    def result(self) -> SpeechLevels:
         self.add(self.stream.flush())
         levels = {i: loud.integrated_lufs for i, loud in self.meters.results()}
-        return self.meter.result(), {**self.known, **levels}
+        loudness = self.meter.result()
+        model = self.stats.model(self.meter.hop_energies())
+        return SpeechLevels(loudness, {**self.known, **levels}, model)
 
 
 def measure_speech_all(
     mix: Mixdown, profiles: Sequence[DeliveryProfile], reference_db: float
-) -> list[tuple[Loudness, dict[int, float]]]:
+) -> list[SpeechLevels]:
     """Pass 1 for every profile in one read of the programme: each profile's speech loudness
-    and each segment's (by segment index). The true peak of the result is not measured."""
+    and each segment's (by segment index), and its limiter's model. The true peak of the
+    result is not measured."""
     meters = [_SpeechMeter(mix, p, reference_db) for p in profiles]
     for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
         speech = mix.render(start, stop, bed=False)
