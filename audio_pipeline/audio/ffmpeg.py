@@ -48,6 +48,16 @@ def ffmpeg_exe() -> str:
     return exe
 
 
+@functools.cache
+def version() -> str:
+    """The first line of `ffmpeg -version`: what made a stored result (cache keys)."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-version"], capture_output=True, stdin=subprocess.DEVNULL, check=False
+    )
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    return lines[0].strip() if lines else "unknown"
+
+
 def _last_line(stderr: bytes) -> str:
     lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     return lines[-1].strip() if lines else "ffmpeg failed"
