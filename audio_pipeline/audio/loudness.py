@@ -334,8 +334,10 @@ class SpanMeters:
         channels: int = 1,
     ) -> None:
         self.spans = tuple(spans)
-        # loudness only: nothing reads a span's true peak
-        self._meter = functools.partial(LoudnessMeter, sample_rate, channels, true_peak=False)
+        # integrated loudness only: nothing reads a span's true peak or loudness range
+        self._meter = functools.partial(
+            LoudnessMeter, sample_rate, channels, true_peak=False, lra=False
+        )
         self._waiting = sorted(range(len(self.spans)), key=lambda k: self.spans[k][1])
         self._next = 0  # in _waiting: the next span to open
         self._open: dict[int, LoudnessMeter] = {}  # position in spans -> its meter
