@@ -43,16 +43,19 @@ from audio_pipeline.delivery.sinks import (
     _EncoderFeed,
     _SliceWriter,
     _WavSink,
+    _Worker,
     measure_file,
 )
 from audio_pipeline.delivery.streams import (
     LIMIT_MARGIN_DB,
+    ProcessedSpeech,
     ProfileStream,
     SpeechLevels,
     StreamLimiter,
     Trims,
     _gained,
     _limit_whole,
+    close_all_workers,
     measure_speech_all,
     segment_trims,
 )
@@ -90,6 +93,7 @@ class _Plan:
     delays: dict[OutputFormat, int]
     ceilings: dict[OutputFormat, float]
     level_fix: dict[OutputFormat, float]
+    processed: ProcessedSpeech | None = None  # pass 1's processed speech, replayed
     results: dict[OutputFormat, FileMeasure] = field(default_factory=dict)
 
     @property
@@ -146,6 +150,7 @@ def _plan_profile(
         delays={f: calibration[f].delay for f in formats},
         ceilings=ceilings,
         level_fix={f: fixes[ceilings[f]] for f in formats},
+        processed=speech.processed,
     )
 
 
@@ -207,32 +212,56 @@ def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) 
 
 
 def _stream(mix: Mixdown, groups: list[_Group]) -> None:
-    """Pass 2: one read of the programme into every group of every profile at once."""
+    """Pass 2: one read of the programme into every group of every profile at once. Each
+    profile's stream and its groups (chain or replay, trims, gain, limiter, sinks) run on a
+    thread of their own, in block order: the limiter and the meters are numpy, scipy and
+    libebur128, which release the GIL, so profiles share both cores with the encoders."""
     streams: dict[int, tuple[ProfileStream, list[_Group]]] = {}
     for g in groups:
         if id(g.plan) not in streams:
-            stream = ProfileStream(mix, g.plan.profile, g.plan.reference_db, trims=g.plan.trims)
+            stream = ProfileStream(
+                mix,
+                g.plan.profile,
+                g.plan.reference_db,
+                trims=g.plan.trims,
+                replay=g.plan.processed,
+            )
             streams[id(g.plan)] = (stream, [])
         streams[id(g.plan)][1].append(g)
     bed = any(s.with_bed for s, _ in streams.values())
     sinks = [sink for g in groups for sink in g.sinks]
+    workers = [_Worker(f"pass2-{s[1][0].plan.profile.name}") for s in streams.values()]
     try:
         for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
             speech = mix.render(start, stop, bed=False)
             bed_block = mix.render_bed(start, stop) if bed else None
-            for stream, members in streams.values():
-                y = stream.feed(speech, bed_block)
-                for g in members:
-                    g.push(y)
-        for stream, members in streams.values():
-            y = stream.flush()
-            for g in members:
-                g.push(y)
-                g.flush()
+            for (stream, members), worker in zip(streams.values(), workers, strict=True):
+                worker.submit(_feed, stream, members, speech, bed_block)
+        for (stream, members), worker in zip(streams.values(), workers, strict=True):
+            worker.submit(_finish, stream, members)
+        close_all_workers(workers)
     except BaseException:
+        for worker in workers:
+            with contextlib.suppress(Exception):  # the error being handled is the one to tell
+                worker.close()
         _abort_all(sinks)
         raise
     _close_all(sinks)
+
+
+def _feed(
+    stream: ProfileStream, members: list[_Group], speech: np.ndarray, bed: np.ndarray | None
+) -> None:
+    y = stream.feed(speech, bed)
+    for g in members:
+        g.push(y)
+
+
+def _finish(stream: ProfileStream, members: list[_Group]) -> None:
+    y = stream.flush()
+    for g in members:
+        g.push(y)
+        g.flush()
 
 
 def _abort_all(sinks: Sequence[_EncoderFeed | _WavSink | _SliceWriter]) -> None:
@@ -285,13 +314,14 @@ def deliver(
     """All deliverables of all profiles. The review clips are cut from the first profile."""
     mix = Mixdown(programme)
     slices: list[_SliceWriter] = []
+    speech: list[SpeechLevels] = []
     try:
         if clips_dir is not None:
             clips_dir.mkdir(exist_ok=True)
             for seg in programme.segments:
                 if seg.kind is SegmentKind.MESSAGE:
                     slices.append(_SliceWriter(clips_dir / f"{seg.message_id}.wav", seg))
-        speech = measure_speech_all(mix, profiles, reference_db)
+        speech = measure_speech_all(mix, profiles, reference_db, scratch=out_dir)
         plans = [
             _plan_profile(mix, p, levels, out_dir, episode_id, reference_db)
             for p, levels in zip(profiles, speech, strict=True)
@@ -303,6 +333,9 @@ def deliver(
         raise
     finally:
         mix.close()
+        for levels in speech:
+            if levels.processed is not None:
+                levels.processed.close()
     return Delivery(
         [d for plan in plans for d in _deliverables(plan, programme)],
         {s.segment.message_id or "": s.facts() for s in slices},

@@ -21,7 +21,7 @@ def speech(rendered: tuple[Project, Path]) -> np.ndarray:
     """Three minutes of the offline voice (the sample episode's cached clips) at -23 LUFS,
     with the episode's gaps: the crest factor a true-peak limiter bites on."""
     project, _ = rendered
-    clips = sorted(project.cache_dir.rglob("*.wav"))
+    clips = sorted(p for p in project.cache_dir.glob("??/*.wav"))  # the raw clips
     assert clips
     parts = []
     for path in clips:
