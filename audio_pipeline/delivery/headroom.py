@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from audio_pipeline.audio import dsp
+from audio_pipeline.audio.bs1770 import integrated
 from audio_pipeline.core import defaults
 
 SR = defaults.SAMPLE_RATE
@@ -38,21 +39,6 @@ LOOKAHEAD_FRAMES = 1
 HOLD_FRAMES = round(0.05 * SR) // FRAME + (round(0.05 * SR) // FRAME + LOOKAHEAD_FRAMES) % 2
 MAX_FIX_DB = 12.0  # past this the limiter is a brick wall: the judge will say so
 SOLVED_LU = 0.002  # close enough: the file's tolerance is 0.15 LU
-
-
-def gated_lufs(hop_energies: np.ndarray) -> float:
-    """Integrated loudness (BS.1770-4 eq. 2 with the -70 LUFS and -10 LU gates) from the
-    K-weighted mean square of consecutive 100 ms hops: each 400 ms block is four of them."""
-    if len(hop_energies) < 4:
-        return float("-inf")
-    csum = np.concatenate([[0.0], np.cumsum(hop_energies, dtype=np.float64)])
-    blocks = (csum[4:] - csum[:-4]) / 4
-    blocks = blocks[blocks > 10 ** ((-70.0 + 0.691) / 10)]
-    if not len(blocks):
-        return float("-inf")
-    relative = float(blocks.mean()) * 10 ** (-10.0 / 10)
-    blocks = blocks[blocks >= relative]
-    return -0.691 + 10 * math.log10(float(blocks.mean()))
 
 
 class LevelStats:
@@ -94,7 +80,7 @@ class LimiterModel:
         # within a hop, each frame's share of its energy (a silent hop: shares equal)
         self.shares = np.where(totals > 0, weights / np.where(totals > 0, totals, 1.0), 0.0)
         self.shares[totals[:, 0] <= 0] = 1.0 / FRAMES_PER_HOP
-        self.speech_lufs = gated_lufs(self.hop_energies)
+        self.speech_lufs = integrated(self.hop_energies)
 
     def trimmed(self, gains: np.ndarray) -> LimiterModel:
         """The model of the programme with each frame scaled by `gains` (linear, one per
@@ -110,7 +96,7 @@ class LimiterModel:
         model.shares = np.where(
             scale[:, None] > 0, weighted / np.where(scale > 0, scale, 1.0)[:, None], self.shares
         )
-        model.speech_lufs = gated_lufs(model.hop_energies)
+        model.speech_lufs = integrated(model.hop_energies)
         return model
 
     def limited_lufs(self, gain_db: float, ceiling_dbtp: float) -> float:
@@ -131,7 +117,7 @@ class LimiterModel:
         hops = len(self.hop_energies)
         squared = frame_gain[: hops * FRAMES_PER_HOP].reshape(hops, FRAMES_PER_HOP) ** 2
         kept = (self.shares * squared).sum(axis=1)
-        return gated_lufs(self.hop_energies * kept) + gain_db
+        return integrated(self.hop_energies * kept) + gain_db
 
     def level_fix(self, gain_db: float, ceiling_dbtp: float) -> float:
         """The dB to add to `gain_db` so the limited programme reads as loud as the unlimited

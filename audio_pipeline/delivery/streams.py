@@ -16,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 
 from audio_pipeline.audio import dsp
-from audio_pipeline.audio.loudness import LoudnessMeter, SpanMeters
+from audio_pipeline.audio.loudness import LoudnessMeter
 from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.processing import Chain, build_chain
 from audio_pipeline.core import defaults
@@ -271,8 +271,8 @@ class _SpeechMeter:
             for s in segments
             if plain and not s.fade_in and not s.fade_out
         }
-        self.meters = SpanMeters(
-            [(s.index, s.start, s.end) for s in segments if s.index not in self.known], SR
+        self.meters = self.meter.spans(
+            [(s.index, s.start, s.end) for s in segments if s.index not in self.known]
         )
         self.kept = ProcessedSpeech(scratch) if scratch is not None and not plain else None
         self.position = 0
@@ -284,8 +284,7 @@ class _SpeechMeter:
         if self.kept is not None:
             self.kept.write(processed)
         block = processed.astype(np.float32, copy=False)
-        self.meter.add(block)
-        self.meters.add(self.position, block)
+        self.meter.add(block)  # and the segments' span meters
         self.stats.add(block)
         self.position += len(block)
 

@@ -44,16 +44,16 @@ from audio_pipeline.speech.synthesis import load_clip, text_sha256
 SR = defaults.SAMPLE_RATE
 log = logging.getLogger(__name__)
 
-# bump when dsp.normalize_measured changes what it makes of the same piece, or when what is
-# stored with a normalized piece changes
-NORMALIZER_VERSION = 1
+# bump when dsp.normalize_measured (or the meter it reads) changes what it makes of the same
+# piece, or when what is stored with a normalized piece changes
+NORMALIZER_VERSION = 2
 
 
 @functools.cache
 def _arithmetic() -> dict[str, str]:
     """The libraries whose arithmetic makes the normalized samples: another version may
     round differently, and a cached piece must be the very bytes normalizing would make."""
-    return {name: metadata.version(name) for name in ("numpy", "scipy", "pyebur128")}
+    return {name: metadata.version(name) for name in ("numpy", "scipy")}
 
 
 def normalized_key(source: str, episode: Episode, tempo: float = 1.0) -> str:
