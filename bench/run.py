@@ -4,7 +4,12 @@ Sections (each a median of --runs runs, every run a fresh process):
   warm     render of the N-message, M-minute episode with every clip cached (offline voice)
   ffmpeg   baseline (b): the bundled ffmpeg alone encoding that programme's WAV to MP3 with
            the MP3 deliverable's settings (the floor for the MP3 deliverable)
-  profiles the same episode delivered as ebu-r128 + shortwave + podcast, warm
+  profiles the same episode delivered as ebu-r128 + shortwave + podcast (the shipped
+           profiles, whatever their chains are), warm, each run followed by baseline (c):
+           ffmpeg alone encoding the podcast MP3 (44.1 kHz, 128k) from that run's WAV
+  peers    on the same WAV: ffmpeg-normalize (EBU R128 -23 LUFS, MP3), and one ffmpeg command
+           making the shortwave files (band limit, speechnorm, acompressor, loudnorm, MP3
+           22.05 kHz 32k + MP2)
   cold     a render from an empty cache through the TTS stand-in (fixed latency per request)
            at each --concurrency, with a request cap that does not bind
   naive    baseline (a): sequential gTTS + pydub (bench/naive.py) through the same stand-in
@@ -38,7 +43,7 @@ from .workload import Workload, edit_message, make_workload, write_episode
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-SECTIONS = ("warm", "ffmpeg", "profiles", "cold", "naive", "cap", "edit", "long")
+SECTIONS = ("warm", "ffmpeg", "profiles", "peers", "cold", "naive", "cap", "edit", "long")
 
 
 @dataclass
@@ -142,17 +147,62 @@ def memory(results: Results, key: str, what: str, runs: list[Run]) -> None:
     )
 
 
-def ffmpeg_encode(wav: Path, out: Path) -> Run:
-    """Baseline (b): the MP3 deliverable's encoder settings, from the WAV on disk."""
+def ffmpeg_encode(wav: Path, out: Path, sample_rate: int = 48_000) -> Run:
+    """Baselines (b) and (c): an MP3 deliverable's encoder settings (the programme's own MP3
+    at 48 kHz; the podcast's at 44.1 kHz, soxr), from the WAV on disk."""
     from audio_pipeline.audio import ffmpeg
     from audio_pipeline.delivery.sinks import codec_args
     from audio_pipeline.inputs.profiles import OutputFormat
 
-    args, muxer = codec_args(OutputFormat("mp3"))
+    args, muxer = codec_args(OutputFormat("mp3", sample_rate=sample_rate))
     cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(wav)]
     cmd += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *args]
     cmd += ["-f", muxer, "-y", str(out)]
     return harness.run_process(cmd, cwd=out.parent, env=dict(os.environ)).check()
+
+
+def peer_ffmpeg_normalize(wav: Path, out: Path) -> Run:
+    """ffmpeg-normalize (slhck/ffmpeg-normalize): EBU R128 to -23 LUFS, -1 dBTP, MP3 128k
+    (its two passes: loudnorm measures, then normalizes and encodes), the bundled ffmpeg."""
+    from audio_pipeline.audio import ffmpeg
+
+    exe = Path(sys.executable).parent / "ffmpeg-normalize"
+    cmd = [str(exe), str(wav), "-o", str(out), "-f", "-nt", "ebu", "-t", "-23", "-tp", "-1"]
+    cmd += ["-c:a", "libmp3lame", "-b:a", "128k", "-ar", "48000"]
+    env = dict(os.environ, FFMPEG_PATH=ffmpeg.ffmpeg_exe())
+    return harness.run_process(cmd, cwd=out.parent, env=env).check()
+
+
+def peer_ffmpeg_shortwave(wav: Path, out: Path) -> Run:
+    """One ffmpeg command making the shortwave files: the band of the shipped profile,
+    speechnorm and acompressor for the levelling, loudnorm to -23 LUFS / -2 dBTP, split into
+    the MP3 (22.05 kHz, 32k) and the MP2 (48 kHz, 128k)."""
+    from audio_pipeline.audio import ffmpeg
+
+    chain = "highpass=f=150:poles=1,lowpass=f=4500,speechnorm=e=6:r=0.0001:l=1,"
+    chain += "acompressor=threshold=-29dB:ratio=2:attack=5:release=150,"
+    chain += "loudnorm=I=-23:TP=-2:LRA=11,aresample=48000,asplit=2[wide][b];"
+    chain += "[wide]aresample=22050:resampler=soxr[a]"
+    cmd = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(wav)]
+    cmd += ["-filter_complex", f"[0:a]{chain}"]
+    cmd += ["-map", "[a]", "-c:a", "libmp3lame"]
+    cmd += ["-b:a", "32k", "-y", str(out.with_suffix(".mp3"))]
+    cmd += ["-map", "[b]", "-c:a", "mp2", "-b:a", "128k", "-y", str(out.with_suffix(".mp2"))]
+    return harness.run_process(cmd, cwd=out.parent, env=dict(os.environ)).check()
+
+
+def shipped_chains() -> dict[str, list[str]]:
+    """The processors each shipped profile's chain is made of (what the profiles run
+    measured: the shortwave chain is another engineer's to change)."""
+    from audio_pipeline.delivery.streams import profile_chain
+    from audio_pipeline.inputs.profiles import shipped_profiles
+
+    profiles, _ = shipped_profiles()
+    return {
+        name: [type(p).__name__ for p in profile_chain(profiles[name], -23.0).processors]
+        for name in ("ebu-r128", "shortwave", "podcast")
+        if name in profiles
+    }
 
 
 def bench(cfg: Config) -> Results:
@@ -211,15 +261,49 @@ def bench(cfg: Config) -> Results:
             cfg.runs,
             lambda i: ffmpeg_encode(wav, cfg.work / "baseline-b.mp3"),
         )
+    master = w.root / "output" / "bench-profiles" / "bench-profiles-ebu-r128.wav"
     if "profiles" in want:
-        runs = timed(
-            results,
-            "profiles",
-            "warm render, ebu-r128 + shortwave + podcast",
-            cfg.runs,
-            lambda i: harness.render(w.episode("profiles"), w.root, offline_cache),
+        # as the warm renders: each followed at once by baseline (c) on the WAV it wrote
+        runs: list[Run] = []
+        podcast: list[Run] = []
+        for i in range(cfg.runs):
+            runs.append(harness.render(w.episode("profiles"), w.root, offline_cache))
+            log(f"profiles render: run {i + 1}/{cfg.runs}: {runs[-1].seconds:.1f} s")
+            podcast.append(ffmpeg_encode(master, cfg.work / "baseline-c.mp3", 44_100))
+            log(f"ffmpeg alone, podcast MP3: run {i + 1}/{cfg.runs}: {podcast[-1].seconds:.1f} s")
+        name = "warm render, ebu-r128 + shortwave + podcast"
+        seconds, load = [r.seconds for r in runs], [r.load for r in runs]
+        results.add("profiles", Measure(name, seconds, load=load))
+        name = "ffmpeg alone: the WAV -> podcast MP3, 44.1 kHz 128k (baseline c)"
+        results.add(
+            "ffmpeg_podcast",
+            Measure(name, [r.seconds for r in podcast], load=[r.load for r in podcast]),
         )
+        results.facts["profiles_over_podcast_per_run"] = [
+            round(a.seconds / b.seconds, 2) for a, b in zip(runs, podcast, strict=True)
+        ]
         results.facts["profiles_stages"] = stages(runs)
+        results.facts["profiles_cpu_s"] = [round(r.cpu_s, 1) for r in runs]
+        results.facts["podcast_cpu_s"] = [round(r.cpu_s, 1) for r in podcast]
+        results.facts["profile_chains"] = shipped_chains()
+        memory(results, "profiles", "three profiles", runs)
+    if "peers" in want:
+        if not master.exists():
+            harness.render(w.episode("profiles"), w.root, offline_cache)
+        timed(
+            results,
+            "peer_normalize",
+            "peer: ffmpeg-normalize, the WAV -> -23 LUFS MP3",
+            cfg.runs,
+            lambda i: peer_ffmpeg_normalize(master, cfg.work / "peer-normalize.mp3"),
+        )
+        timed(
+            results,
+            "peer_shortwave",
+            "peer: one ffmpeg command, the WAV -> shortwave MP3 + MP2",
+            cfg.runs,
+            lambda i: peer_ffmpeg_shortwave(master, cfg.work / "peer-shortwave"),
+        )
 
     if want & {"cold", "naive", "cap", "edit"}:
         cold_sections(cfg, w, results, want)
@@ -404,6 +488,23 @@ def verdicts(r: Results) -> list[tuple[str, str, str, str]]:
                 f"{ratio:.2f}x (median of per-run ratios; medians "
                 f"{m['warm'].median:.1f} s / {m['ffmpeg'].median:.1f} s)",
                 "yes" if ratio <= 1.5 else "**no**",
+            )
+        )
+    if "profiles" in m and "ffmpeg_podcast" in m:
+        pairs = f.get("profiles_over_podcast_per_run")
+        ratio = m["profiles"].median / m["ffmpeg_podcast"].median
+        if isinstance(pairs, list) and pairs:
+            ratio = median(pairs)
+        chains = f.get("profile_chains", {})
+        shortwave = "+".join(chains.get("shortwave", [])) if isinstance(chains, dict) else ""
+        rows.append(
+            (
+                f"three-profile warm render vs ffmpeg-alone podcast MP3 (shortwave chain: "
+                f"{shortwave or 'none'})",
+                "<= 2x",
+                f"{ratio:.2f}x (median of per-run ratios; medians "
+                f"{m['profiles'].median:.1f} s / {m['ffmpeg_podcast'].median:.1f} s)",
+                "yes" if ratio <= 2.0 else "**no**",
             )
         )
     if "cold_c1" in m and "cold_c4" in m:

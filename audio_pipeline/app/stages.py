@@ -90,7 +90,7 @@ def speak(
     if not listed:
         assert inputs.message_index is not None
         messages = dict(inputs.message_index.messages)
-    maker = SegmentMaker(episode, messages, work, pool)
+    maker = SegmentMaker(episode, messages, work, pool, cache=cache)
     early = listed and (slot.target is None or slot.max_tempo <= 1.0)
 
     def clip_done(clip: Clip) -> None:

@@ -120,10 +120,15 @@ def true_peak_envelope(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
         wanted = windows_touching(loud, TP_TAPS + 2, TP_TAPS + 2)
         padded = np.concatenate([np.zeros(TP_TAPS - 1), xc.astype(np.float64), np.zeros(delay + 2)])
         windows = sliding_window_view(padded, TP_TAPS)
-        near = np.zeros(len(wanted))
-        for end_offset in (delay - 1, delay, delay + 1):  # window ends m+5, m+6, m+7
-            ends = wanted + end_offset
-            near = np.maximum(near, np.abs(windows[ends] @ TP_MATRIX).max(axis=1))
+        # each window end is interpolated once, though three samples read it
+        offsets = (delay - 1, delay, delay + 1)  # window ends m+5, m+6, m+7
+        needed = np.zeros(len(windows), dtype=bool)
+        for end_offset in offsets:
+            needed[wanted + end_offset] = True
+        ends = np.flatnonzero(needed)
+        largest = np.zeros(len(windows))
+        largest[ends] = np.abs(windows[ends] @ TP_MATRIX).max(axis=1)
+        near = np.maximum.reduce([largest[wanted + end_offset] for end_offset in offsets])
         env[wanted] = np.maximum(env[wanted], near)
     return np.asarray(env)
 

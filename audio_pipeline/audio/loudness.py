@@ -1,13 +1,15 @@
 """Loudness and true-peak measurement (ITU-R BS.1770-4, EBU R128 / Tech 3341 / Tech 3342).
 
-Integrated loudness, loudness range and the 100 ms block energies behind the momentary and
-short-term maxima come from libebur128 (the reference implementation ffmpeg uses), as the
-pyebur128 wheel builds it: its C functions are called through ctypes (see R128), so a
-measurement releases the GIL and meters on separate threads run on separate cores. True
-peak is computed here with the interpolator BS.1770-4 Annex 2 publishes (48 taps, 4 phases):
-libebur128's own true-peak path costs ~7 s per 30 minutes of audio. The interpolator only
-runs where it can raise the peak (see TruePeakMeter), which keeps a 30-minute measurement
-well under a second and the result exact.
+Integrated loudness, loudness range, the momentary and short-term maxima and the loudness of
+spans of a stream (a file's messages) come from one K-weighting pass over the stream
+(bs1770: libebur128's filter, gating and percentiles, to about 1e-9 LU); the tests hold
+them to pyebur128's libebur128 and to ffmpeg's ebur128 meter. True peak is computed here
+with the interpolator BS.1770-4 Annex 2 publishes (48 taps, 4 phases): libebur128's own
+true-peak path (a 49-tap Hann-windowed sinc, 4x below 96 kHz: not Annex 2's coefficients)
+cost 3.5 s more per half hour than its loudness alone. The interpolator only runs where it
+can raise the peak (see TruePeakMeter), which keeps a 30-minute measurement well under a
+second and the result exact. scipy and numpy release the GIL: meters on separate threads
+run on separate cores.
 
 Channel weighting follows BS.1770: mono and stereo channels weigh 1.0 each, so a mono
 -23 dBFS-peak 1 kHz sine reads -26 LUFS and its -20 dBFS sibling reads -23 LUFS.
@@ -15,19 +17,14 @@ Channel weighting follows BS.1770: mono and stereo channels weigh 1.0 each, so a
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import math
-import weakref
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import pyebur128
 
+from audio_pipeline.audio import bs1770
 from audio_pipeline.core.models import Loudness
 
-_M = pyebur128.MeasurementMode
 MOMENTARY_HOP_S = 0.1  # EBU Tech 3341: meters update at least 10 times a second
 MIN_BLOCK_S = 0.4  # BS.1770 gating block length
 SHORT_TERM_S = 3.0
@@ -78,7 +75,7 @@ def windows_touching(mask: np.ndarray, before: int, after: int) -> np.ndarray:
     # counts running[i + width] - running[i]
     padded = np.zeros(n + width, dtype=np.int32)
     padded[after + 1 : after + 1 + n] = mask
-    running = np.cumsum(padded)
+    running = np.cumsum(padded, dtype=np.int32)  # counts fit; int64 would double the traffic
     dilated = running[width : width + n] > running[:n]
     return np.flatnonzero(dilated)
 
@@ -141,79 +138,28 @@ class TruePeakMeter:
         return self.peak
 
 
-@functools.cache
-def _libebur128() -> Any:
-    """libebur128's C API as the pyebur128 extension exports it (it links the library in),
-    or None when a build hides the symbols."""
-    c = ctypes
-    try:
-        from pyebur128 import pyebur128 as extension
+class _Stream:
+    """One stream's K-weighting and the spans (Tracks) that read its energy."""
 
-        lib = c.CDLL(extension.__file__)
-        lib.ebur128_init.restype = c.c_void_p
-        lib.ebur128_init.argtypes = [c.c_uint, c.c_ulong, c.c_int]
-        lib.ebur128_destroy.restype = None
-        lib.ebur128_destroy.argtypes = [c.POINTER(c.c_void_p)]
-        lib.ebur128_add_frames_float.restype = c.c_int
-        lib.ebur128_add_frames_float.argtypes = [c.c_void_p, c.c_void_p, c.c_size_t]
-        for name in ("ebur128_loudness_global", "ebur128_loudness_range"):
-            getattr(lib, name).restype = c.c_int
-            getattr(lib, name).argtypes = [c.c_void_p, c.POINTER(c.c_double)]
-        lib.ebur128_loudness_window.restype = c.c_int
-        lib.ebur128_loudness_window.argtypes = [c.c_void_p, c.c_ulong, c.POINTER(c.c_double)]
-    except (ImportError, OSError, AttributeError):
-        return None
-    return lib
-
-
-class R128:
-    """One libebur128 measurement (BS.1770 K-weighting and gating; EBU Tech 3342 LRA).
-
-    Through ctypes the GIL is released while libebur128 works, so meters on separate
-    threads (the normalization of several clips, the deliverables measured side by side)
-    use separate cores; without the exported symbols, pyebur128's own API (the same C code).
-    """
-
-    def __init__(self, channels: int, sample_rate: int, mode: int) -> None:
-        self._lib = _libebur128()
-        if self._lib is None:
-            self._py = pyebur128.R128State(channels, sample_rate, mode)
-            return
-        state = self._lib.ebur128_init(channels, sample_rate, mode)
-        if not state:
-            raise MemoryError("libebur128: out of memory")
-        self._state = ctypes.c_void_p(state)
-        weakref.finalize(self, self._lib.ebur128_destroy, ctypes.byref(self._state))
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self.hop = bs1770.hop_frames(sample_rate)
+        self.filter = bs1770.KFilter(sample_rate, channels)
+        self.tracks: list[bs1770.Track] = []
+        self.position = 0
+        self.early: list[np.ndarray] = []  # the energy of the first gating block's samples
 
     def add(self, frames: np.ndarray) -> None:
-        """Interleaved float32 frames."""
-        flat = np.ascontiguousarray(frames, dtype=np.float32).reshape(-1)
-        count = len(flat) // max(1, frames.shape[1] if frames.ndim == 2 else 1)
-        if self._lib is None:
-            self._py.add_frames(flat, count)
-        elif self._lib.ebur128_add_frames_float(self._state, flat.ctypes.data, count) != 0:
-            raise MemoryError("libebur128: out of memory")
-
-    def _value(self, name: str, *args: int) -> float:
-        out = ctypes.c_double()
-        if getattr(self._lib, f"ebur128_{name}")(self._state, *args, ctypes.byref(out)) != 0:
-            raise ValueError(f"libebur128: {name} failed")
-        return out.value
-
-    def integrated(self) -> float:
-        if self._lib is None:
-            return float(pyebur128.get_loudness_global(self._py))
-        return self._value("loudness_global")
-
-    def window(self, ms: int) -> float:
-        if self._lib is None:
-            return float(pyebur128.get_loudness_window(self._py, ms))
-        return self._value("loudness_window", ms)
-
-    def loudness_range(self) -> float:
-        if self._lib is None:
-            return float(pyebur128.get_loudness_range(self._py))
-        return self._value("loudness_range")
+        if not len(frames):
+            return
+        energy = self.filter.energy(frames)
+        first = bs1770.BLOCK_HOPS * self.hop
+        if self.position < first:
+            self.early.append(energy[: first - self.position])
+        for track in self.tracks:
+            track.take(self.position, frames, energy)
+        self.position += len(frames)
 
 
 class LoudnessMeter:
@@ -221,7 +167,9 @@ class LoudnessMeter:
     momentary and short-term loudness (bext fields, EBU Tech 3285 v2).
 
     `true_peak=False` leaves the true peak out (reported as NaN) for a caller that uses only
-    the loudness: the true-peak meter costs more than libebur128's gating itself.
+    the loudness: the true-peak meter costs about a third of the loudness. `lra=False` leaves
+    the loudness range out (reported as 0). `spans` measures spans of the same stream from
+    the same K-weighting (one pass of the filter for a file and all its messages).
     """
 
     def __init__(
@@ -231,20 +179,24 @@ class LoudnessMeter:
         *,
         maxima: bool = False,
         true_peak: bool = True,
+        lra: bool = True,
     ) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
         self.maxima = maxima
-        self._r128 = R128(channels, sample_rate, int(_M.MODE_I | _M.MODE_LRA))
+        self.lra = lra
+        self._stream = _Stream(sample_rate, channels)
+        self._whole = bs1770.Track(0, None, self._stream.hop)
+        self._stream.tracks.append(self._whole)
         self._tp = TruePeakMeter(sample_rate, channels) if true_peak else None
-        self._hop = max(1, round(sample_rate * MOMENTARY_HOP_S))
-        self._pending = np.zeros((0, channels), dtype=np.float32)
-        self._frames = 0
-        self._energies: list[float] = []  # K-weighted mean square of each 100 ms hop
+        self._span_meters: list[SpanMeters] = []
 
-    def _feed(self, frames: np.ndarray) -> None:
-        self._r128.add(frames)
-        self._frames += len(frames)
+    def spans(self, spans: Sequence[tuple[int, int, int]], *, lra: bool = False) -> SpanMeters:
+        """Meters of these (index, start, end) spans of this meter's stream, fed by its `add`
+        (the spans must start at or after what has been added so far)."""
+        meters = SpanMeters(spans, self.sample_rate, self.channels, lra=lra, stream=self._stream)
+        self._span_meters.append(meters)
+        return meters
 
     def add(self, block: np.ndarray) -> None:
         frames = _frames(block)
@@ -252,63 +204,48 @@ class LoudnessMeter:
             raise ValueError("block channel count does not match the meter")
         if self._tp is not None:
             self._tp.add(frames)
-        if not self.maxima:
-            self._feed(frames)
-            return
-        # 100 ms hops: libebur128 gives each hop's K-weighted level; momentary (400 ms) and
-        # short-term (3 s) levels at 10 Hz are moving means of those energies (BS.1770 eq. 2)
-        data = np.concatenate([self._pending, frames]) if len(self._pending) else frames
-        n_hops = len(data) // self._hop
-        for i in range(n_hops):
-            self._feed(data[i * self._hop : (i + 1) * self._hop])
-            level = self._r128.window(100)
-            self._energies.append(10 ** ((level + 0.691) / 10) if level > -200 else 0.0)
-        self._pending = data[n_hops * self._hop :].astype(np.float32)
+        for meters in self._span_meters:
+            meters.open_upto(self._stream.position + len(frames))
+        self._stream.add(frames)
+        for meters in self._span_meters:
+            meters.close_done()
 
-    def _max_level(self, hops: int) -> float:
-        e = np.asarray(self._energies)
-        if len(e) < hops:
-            return float("-inf")
-        means = np.convolve(e, np.ones(hops) / hops, mode="valid")
-        top = float(means.max())
-        return -0.691 + 10 * math.log10(top) if top > 0 else float("-inf")
+    def hop_energies(self) -> np.ndarray:
+        """The K-weighted mean square of each whole 100 ms hop so far."""
+        return self._whole.hop_energies()
 
     def result(self) -> Loudness:
-        if len(self._pending):
-            self._feed(self._pending)
-            self._pending = self._pending[:0]
         tp = db(self._tp.finish()) if self._tp is not None else float("nan")
-        if self._frames == 0:
+        frames = self._stream.position
+        if frames == 0:
             return Loudness(float("-inf"), tp)
-        if self._frames < MIN_BLOCK_S * self.sample_rate:
+        hop = self._stream.hop
+        if frames < bs1770.BLOCK_HOPS * hop:
             # Shorter than one 400 ms gating block: the loudness of the whole clip as one
             # block (BS.1770 eq. 2 over the clip's own length), with the absolute gate.
-            ms = max(1, int(self._frames * 1000 // self.sample_rate))
-            level = self._r128.window(ms)
-            integrated = level if level > -70.0 else float("-inf")
+            integrated = bs1770.short_level(np.concatenate(self._stream.early), hop)
             return Loudness(integrated, tp, 0.0, integrated, integrated)
-        integrated = self._r128.integrated()
-        if not math.isfinite(integrated) or integrated < -200:
-            integrated = float("-inf")
-        lra = self._r128.loudness_range()
+        hops = self._whole.hop_energies()
         hops_m = round(MIN_BLOCK_S / MOMENTARY_HOP_S)
         hops_s = round(SHORT_TERM_S / MOMENTARY_HOP_S)
         return Loudness(
-            integrated_lufs=integrated,
+            integrated_lufs=bs1770.integrated(hops),
             true_peak_dbtp=tp,
-            lra_lu=lra if math.isfinite(lra) else 0.0,
-            max_momentary_lufs=self._max_level(hops_m) if self.maxima else float("-inf"),
-            max_short_term_lufs=self._max_level(hops_s) if self.maxima else float("-inf"),
+            lra_lu=bs1770.loudness_range(hops) if self.lra else 0.0,
+            max_momentary_lufs=bs1770.max_level(hops, hops_m) if self.maxima else float("-inf"),
+            max_short_term_lufs=bs1770.max_level(hops, hops_s) if self.maxima else float("-inf"),
         )
 
 
 class SpanMeters:
     """The loudness of spans of one stream (a programme's cues, by index), each measured as
-    the stream passes it: a span's meter lives from its first sample to its last. A meter
-    holds libebur128's 3 s LRA buffer (about 1.2 MB at 48 kHz), and a two-hour programme has
-    321 cues: kept open all along, they were most of a long render's memory.
+    the stream passes it, as if it were a signal of its own (BS.1770: the K-weighting
+    starts from silence at its first sample). A span holds only its 100 ms edges while it
+    is open (a two-hour programme has 321 cues).
 
-    `add` takes consecutive blocks; spans are (index, start, end) in the stream's samples.
+    On their own, `add` takes consecutive blocks from the stream's start; made by a
+    LoudnessMeter (`LoudnessMeter.spans`), they share its K-weighting and its `add`.
+    Spans are (index, start, end) in the stream's samples.
     """
 
     def __init__(
@@ -316,38 +253,82 @@ class SpanMeters:
         spans: Sequence[tuple[int, int, int]],
         sample_rate: int,
         channels: int = 1,
+        *,
+        lra: bool = False,
+        stream: _Stream | None = None,
     ) -> None:
         self.spans = tuple(spans)
-        # loudness only: nothing reads a span's true peak
-        self._meter = functools.partial(LoudnessMeter, sample_rate, channels, true_peak=False)
+        self.lra = lra
+        self._own = stream is None
+        self._stream = stream if stream is not None else _Stream(sample_rate, channels)
+        self._settle = max(1, round(bs1770.SETTLE_S * sample_rate))
         self._waiting = sorted(range(len(self.spans)), key=lambda k: self.spans[k][1])
         self._next = 0  # in _waiting: the next span to open
-        self._open: dict[int, LoudnessMeter] = {}  # position in spans -> its meter
+        self._open: dict[int, bs1770.Track] = {}  # position in spans -> its track
         self._results: dict[int, Loudness] = {}
-        self.most_open = 0  # the most meters alive at once (tests read it)
+        self.most_open = 0  # the most spans open at once (tests read it)
 
-    def add(self, start: int, block: np.ndarray) -> None:
-        end = start + len(block)
+    def open_upto(self, end: int) -> None:
+        """Open every span that starts before `end` (the end of the block about to come)."""
+        stream = self._stream
         while self._next < len(self._waiting) and self.spans[self._waiting[self._next]][1] < end:
-            self._open[self._waiting[self._next]] = self._meter()
+            k = self._waiting[self._next]
+            _, s, e = self.spans[k]
+            s = max(s, stream.position)  # a span the stream had passed is read from here
+            track = bs1770.Track(
+                s,
+                max(s, e),
+                stream.hop,
+                bs1770.KFilter(stream.sample_rate, stream.channels),
+                self._settle,
+            )
+            self._open[k] = track
+            stream.tracks.append(track)
             self._next += 1
         self.most_open = max(self.most_open, len(self._open))
-        for k in list(self._open):
-            _, s, e = self.spans[k]
-            lo, hi = max(s, start), min(e, end)
-            if lo < hi:
-                self._open[k].add(block[lo - start : hi - start])
-            if e <= end:
-                self._results[k] = self._open.pop(k).result()
+
+    def close_done(self) -> None:
+        for k, track in list(self._open.items()):
+            if track.done:
+                self._results[k] = self._loudness(track)
+                self._stream.tracks.remove(track)
+                del self._open[k]
+
+    def add(self, start: int, block: np.ndarray) -> None:
+        if not self._own:
+            raise RuntimeError("these spans are fed by the meter that made them")
+        if start != self._stream.position:
+            raise ValueError("blocks must be consecutive from the stream's start")
+        frames = _frames(block)
+        self.open_upto(start + len(frames))
+        self._stream.add(frames)
+        self.close_done()
+
+    def _loudness(self, track: bs1770.Track) -> Loudness:
+        nan = float("nan")
+        if (
+            track.done
+            and track.end is not None
+            and track.end - track.start < (bs1770.BLOCK_HOPS * track.hop)
+        ):
+            if track.end == track.start:
+                return Loudness(float("-inf"), nan)
+            level = track.short_level()
+            return Loudness(level, nan, 0.0, level, level)
+        hops = track.hop_energies()
+        lra = bs1770.loudness_range(hops) if self.lra else 0.0
+        return Loudness(bs1770.integrated(hops), nan, lra)
 
     def results(self) -> tuple[tuple[int, Loudness], ...]:
         """(index, loudness) in the spans' order; a span the stream did not reach (or only
         partly) is measured on what it got."""
-        for k in list(self._open):
-            self._results[k] = self._open.pop(k).result()
+        for k, track in list(self._open.items()):
+            self._results[k] = self._loudness(track)
+            self._stream.tracks.remove(track)
+            del self._open[k]
+        silent = Loudness(float("-inf"), float("nan"))
         return tuple(
-            (index, self._results[k] if k in self._results else self._meter().result())
-            for k, (index, _, _) in enumerate(self.spans)
+            (index, self._results.get(k, silent)) for k, (index, _, _) in enumerate(self.spans)
         )
 
 
@@ -359,19 +340,11 @@ def measure(x: np.ndarray, sample_rate: int, *, maxima: bool = True) -> Loudness
 
 
 def integrated_lufs(x: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness only (no LRA or maxima): the cheap call for normalization loops."""
+    """Integrated loudness only (no LRA, maxima or true peak): for normalization loops."""
     frames = _frames(x)
-    n = len(frames)
-    if n == 0:
-        return float("-inf")
-    state = R128(frames.shape[1], sample_rate, int(_M.MODE_I))
-    state.add(frames)
-    if n < MIN_BLOCK_S * sample_rate:
-        ms = max(1, int(n * 1000 // sample_rate))
-        level = state.window(ms)
-        return level if level > -70.0 else float("-inf")
-    value = state.integrated()
-    return value if math.isfinite(value) and value > -200 else float("-inf")
+    meter = LoudnessMeter(sample_rate, frames.shape[1], true_peak=False, lra=False)
+    meter.add(frames)
+    return meter.result().integrated_lufs
 
 
 def true_peak_dbtp(x: np.ndarray, sample_rate: int) -> float:

@@ -171,12 +171,13 @@ def _remote_voices(name: str) -> None:
 
 @cache_app.command("stats")
 def cache_stats() -> None:
-    """Entries and size of the clip cache."""
+    """Entries and size of the clip cache (synthesized clips and their normalized pieces)."""
     with errors_to_exit_codes():
         project = project_for()
         stats = ClipCache(project.cache_dir).stats()
         out.print(f"cache: {stats.root}")
-        out.print(f"entries: {stats.entries}")
+        clips = stats.entries - stats.normalized
+        out.print(f"entries: {stats.entries} ({clips} clips, {stats.normalized} normalized)")
         out.print(f"size: {stats.bytes / 1e6:.1f} MB")
         if stats.incomplete:
             out.print(f"incomplete files: {stats.incomplete} (removed by `cache clear`)")

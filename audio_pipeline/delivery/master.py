@@ -31,27 +31,31 @@ from pathlib import Path
 import numpy as np
 
 from audio_pipeline.audio import dsp
-from audio_pipeline.audio.loudness import integrated_lufs
 from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.waveform import AudioFacts
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.models import Deliverable, Loudness, Programme, SegmentKind
+from audio_pipeline.core.models import Deliverable, Programme, SegmentKind
 from audio_pipeline.delivery.calibrate import calibrate_codec, calibration_excerpt
+from audio_pipeline.delivery.headroom import FRAME
 from audio_pipeline.delivery.sinks import (
     FileMeasure,
     _EncoderFeed,
     _SliceWriter,
     _WavSink,
+    _Worker,
     measure_file,
 )
 from audio_pipeline.delivery.streams import (
     LIMIT_MARGIN_DB,
+    ProcessedSpeech,
     ProfileStream,
+    SpeechLevels,
     StreamLimiter,
     Trims,
     _gained,
     _limit_whole,
+    close_all_workers,
     measure_speech_all,
     segment_trims,
 )
@@ -89,6 +93,7 @@ class _Plan:
     delays: dict[OutputFormat, int]
     ceilings: dict[OutputFormat, float]
     level_fix: dict[OutputFormat, float]
+    processed: ProcessedSpeech | None = None  # pass 1's processed speech, replayed
     results: dict[OutputFormat, FileMeasure] = field(default_factory=dict)
 
     @property
@@ -99,36 +104,32 @@ class _Plan:
 def _plan_profile(
     mix: Mixdown,
     profile: DeliveryProfile,
-    speech: Loudness,
-    levels: dict[int, float],
+    speech: SpeechLevels,
     out_dir: Path,
     episode_id: str,
     reference_db: float,
 ) -> _Plan:
-    """Gain and trims from pass 1; then a calibration on an excerpt: what the limiter costs
-    in loudness (made up before it), and per file the codec's level change (made up after the
-    limiter) and its true-peak overshoot (room left under the limiter's ceiling). So most
-    files comply on the first encode."""
-    if not math.isfinite(speech.integrated_lufs):
+    """Gain and trims from pass 1; the level fix that makes up what the limiter takes, solved
+    on pass 1's model of the whole programme (made up before the limiter: see headroom); and
+    per file, from an excerpt encoded and decoded back, the codec's level change (made up
+    after the limiter) and its true-peak overshoot (room left under the limiter's ceiling).
+    So every file complies on the first encode, and the measurement afterwards confirms it."""
+    loudness = speech.loudness
+    if not math.isfinite(loudness.integrated_lufs):
         raise RenderError(f"profile {profile.name}: the programme is silent; nothing to deliver")
-    gain_db = profile.target_lufs - speech.integrated_lufs
-    trims = segment_trims(mix.programme, levels, speech.integrated_lufs)
+    gain_db = profile.target_lufs - loudness.integrated_lufs
+    trims = segment_trims(mix.programme, speech.levels, loudness.integrated_lufs)
+    frames = np.arange(len(speech.limiter.peaks)) * FRAME + FRAME // 2
+    model = speech.limiter.trimmed(trims.gains_at(frames))
     ceiling = profile.true_peak_dbtp
     formats = list(profile.formats)
-    excerpt = calibration_excerpt(mix, profile, reference_db, gain_db, trims)
-    unlimited = integrated_lufs(excerpt, SR)
-    limited_at: dict[float, np.ndarray] = {}
 
-    def limited(at: float) -> np.ndarray:
-        if at not in limited_at:
-            limited_at[at] = np.concatenate(list(_limit_whole(excerpt, at - LIMIT_MARGIN_DB)))
-        return limited_at[at]
+    def level_fix(at: float) -> float:
+        return model.level_fix(gain_db, at - LIMIT_MARGIN_DB)
 
-    def limiter_loss(at: float) -> float:
-        loss = unlimited - integrated_lufs(limited(at), SR)
-        return loss if math.isfinite(loss) and loss > 0 else 0.0
-
-    reference = limited(ceiling)
+    # the excerpt at the level the files will have, so the codec is measured as it will be fed
+    excerpt = calibration_excerpt(mix, profile, reference_db, gain_db + level_fix(ceiling), trims)
+    reference = np.concatenate(list(_limit_whole(excerpt, ceiling - LIMIT_MARGIN_DB)))
     with ThreadPoolExecutor(max_workers=max(1, len(formats))) as pool:  # encoders side by side
         calibration = dict(
             zip(
@@ -138,6 +139,7 @@ def _plan_profile(
             )
         )
     ceilings = {f: calibration[f].ceiling_dbtp for f in formats}
+    fixes = {at: level_fix(at) for at in set(ceilings.values())}
     return _Plan(
         profile=profile,
         reference_db=reference_db,
@@ -147,7 +149,8 @@ def _plan_profile(
         codec_gain={f: calibration[f].codec_gain_db for f in formats},
         delays={f: calibration[f].delay for f in formats},
         ceilings=ceilings,
-        level_fix={f: limiter_loss(ceilings[f]) for f in formats},
+        level_fix={f: fixes[ceilings[f]] for f in formats},
+        processed=speech.processed,
     )
 
 
@@ -209,32 +212,56 @@ def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) 
 
 
 def _stream(mix: Mixdown, groups: list[_Group]) -> None:
-    """Pass 2: one read of the programme into every group of every profile at once."""
+    """Pass 2: one read of the programme into every group of every profile at once. Each
+    profile's stream and its groups (chain or replay, trims, gain, limiter, sinks) run on a
+    thread of their own, in block order: the limiter and the meters are numpy, scipy and
+    libebur128, which release the GIL, so profiles share both cores with the encoders."""
     streams: dict[int, tuple[ProfileStream, list[_Group]]] = {}
     for g in groups:
         if id(g.plan) not in streams:
-            stream = ProfileStream(mix, g.plan.profile, g.plan.reference_db, trims=g.plan.trims)
+            stream = ProfileStream(
+                mix,
+                g.plan.profile,
+                g.plan.reference_db,
+                trims=g.plan.trims,
+                replay=g.plan.processed,
+            )
             streams[id(g.plan)] = (stream, [])
         streams[id(g.plan)][1].append(g)
     bed = any(s.with_bed for s, _ in streams.values())
     sinks = [sink for g in groups for sink in g.sinks]
+    workers = [_Worker(f"pass2-{s[1][0].plan.profile.name}") for s in streams.values()]
     try:
         for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
             speech = mix.render(start, stop, bed=False)
             bed_block = mix.render_bed(start, stop) if bed else None
-            for stream, members in streams.values():
-                y = stream.feed(speech, bed_block)
-                for g in members:
-                    g.push(y)
-        for stream, members in streams.values():
-            y = stream.flush()
-            for g in members:
-                g.push(y)
-                g.flush()
+            for (stream, members), worker in zip(streams.values(), workers, strict=True):
+                worker.submit(_feed, stream, members, speech, bed_block)
+        for (stream, members), worker in zip(streams.values(), workers, strict=True):
+            worker.submit(_finish, stream, members)
+        close_all_workers(workers)
     except BaseException:
+        for worker in workers:
+            with contextlib.suppress(Exception):  # the error being handled is the one to tell
+                worker.close()
         _abort_all(sinks)
         raise
     _close_all(sinks)
+
+
+def _feed(
+    stream: ProfileStream, members: list[_Group], speech: np.ndarray, bed: np.ndarray | None
+) -> None:
+    y = stream.feed(speech, bed)
+    for g in members:
+        g.push(y)
+
+
+def _finish(stream: ProfileStream, members: list[_Group]) -> None:
+    y = stream.flush()
+    for g in members:
+        g.push(y)
+        g.flush()
 
 
 def _abort_all(sinks: Sequence[_EncoderFeed | _WavSink | _SliceWriter]) -> None:
@@ -287,16 +314,17 @@ def deliver(
     """All deliverables of all profiles. The review clips are cut from the first profile."""
     mix = Mixdown(programme)
     slices: list[_SliceWriter] = []
+    speech: list[SpeechLevels] = []
     try:
         if clips_dir is not None:
             clips_dir.mkdir(exist_ok=True)
             for seg in programme.segments:
                 if seg.kind is SegmentKind.MESSAGE:
                     slices.append(_SliceWriter(clips_dir / f"{seg.message_id}.wav", seg))
-        speech = measure_speech_all(mix, profiles, reference_db)
+        speech = measure_speech_all(mix, profiles, reference_db, scratch=out_dir)
         plans = [
-            _plan_profile(mix, p, loud, levels, out_dir, episode_id, reference_db)
-            for p, (loud, levels) in zip(profiles, speech, strict=True)
+            _plan_profile(mix, p, levels, out_dir, episode_id, reference_db)
+            for p, levels in zip(profiles, speech, strict=True)
         ]
         waveforms = _encode_and_measure(mix, plans, slices)
     except BaseException:
@@ -305,6 +333,9 @@ def deliver(
         raise
     finally:
         mix.close()
+        for levels in speech:
+            if levels.processed is not None:
+                levels.processed.close()
     return Delivery(
         [d for plan in plans for d in _deliverables(plan, programme)],
         {s.segment.message_id or "": s.facts() for s in slices},
@@ -395,6 +426,7 @@ def _judge(plan: _Plan, fmt: OutputFormat, measured: FileMeasure, round_no: int)
         plan.level_fix[fmt],
         plan.ceilings[fmt],
         plan.codec_gain[fmt],
+        extra={"deliverable": plan.paths[fmt].name, "encode_round": round_no},
     )
     if abs(error) > ENCODED_TOLERANCE_LU or over > 0:
         if abs(error) > ENCODED_TOLERANCE_LU:

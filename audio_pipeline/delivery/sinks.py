@@ -8,13 +8,13 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from audio_pipeline.audio import dsp, ffmpeg, wavfile
-from audio_pipeline.audio.loudness import LoudnessMeter, SpanMeters
+from audio_pipeline.audio.loudness import LoudnessMeter, SpanMeters, TruePeakMeter, db
 from audio_pipeline.audio.waveform import AudioFacts, Waveform
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
@@ -126,21 +126,21 @@ class _WavSink:
             path, SR, 1, f"pcm{fmt.bit_depth}", reserve=bwf.RESERVE_BYTES
         )
         self.meter = LoudnessMeter(SR, 1, maxima=True)
-        self.cue_meters = SpanMeters(spans, SR)
+        self.spans = spans
+        self.cue_meters: SpanMeters | None = None  # made at the first block (see takes_slices)
         self.waveform = Waveform(frames)
         self.slices: list[_SliceWriter] = []
         self._meters = _Worker(f"meter-{path.name}")
 
     def takes_slices(self, slices: list[_SliceWriter]) -> bool:
         """Cut the review clips (24-bit, the programme's own samples) from this file when it
-        holds exactly those samples; they then measure its messages."""
-        spans = list(self.cue_meters.spans)
+        holds exactly those samples; they then measure its messages (loudness range too: the
+        review page shows it), from this file's own K-weighting."""
         if self.fmt.bit_depth != 24:
             return False
-        if spans != [(c.segment.index, c.segment.start, c.segment.end) for c in slices]:
+        if list(self.spans) != [(c.segment.index, c.segment.start, c.segment.end) for c in slices]:
             return False
         self.slices = slices
-        self.cue_meters = SpanMeters((), SR)
         return True
 
     def __call__(self, start: int, block: np.ndarray) -> None:
@@ -151,8 +151,9 @@ class _WavSink:
         self._meters.submit(self._measure, start, stored)
 
     def _measure(self, start: int, stored: np.ndarray) -> None:
+        if self.cue_meters is None:
+            self.cue_meters = self.meter.spans(self.spans, lra=bool(self.slices))
         self.meter.add(stored)
-        self.cue_meters.add(start, stored)
         self.waveform.add(stored)
         for clip in self.slices:
             clip.measure(start, stored)
@@ -183,19 +184,25 @@ class _WavSink:
             raise RenderError(
                 f"{self.path.name}: {frames} samples on disk, {self.writer.frames} written"
             )
-        cues = self.cue_meters.results()
-        cues += tuple((c.segment.index, c.loudness()) for c in self.slices)
+        cue_meters = self.cue_meters or self.meter.spans(self.spans, lra=bool(self.slices))
+        cues = cue_meters.results()
+        by_index = dict(cues)
+        for clip in self.slices:
+            clip.measured(by_index[clip.segment.index])
         return FileMeasure(self.meter.result(), frames, cues)
 
 
 class _SliceWriter:
     """Writes the programme samples of one segment to its own file: the clip as placed,
-    measured and drawn (for the review page) from the samples the file holds."""
+    measured and drawn (for the review page) from the samples the file holds. Cut from a
+    WAV deliverable (`take`/`measure`), its loudness is that file's measurement of its span
+    (`measured`) and only its true peak is measured here."""
 
     def __init__(self, path: Path, segment: Segment) -> None:
         self.segment = segment
         self.writer = wavfile.WavWriter(path, SR, 1, "pcm24")
-        self.meter: LoudnessMeter | None = None  # from the clip's first sample to its last
+        self.meter: LoudnessMeter | None = None  # written on its own: from first to last sample
+        self.peak: TruePeakMeter | None = None  # cut from a WAV: its true peak only
         self.waveform = Waveform(segment.length)
         self._loudness: Loudness | None = None
         self._measured = 0
@@ -217,10 +224,20 @@ class _SliceWriter:
             self.writer.write_encoded(memoryview(data)[3 * lo : 3 * hi], hi - lo)
 
     def measure(self, start: int, stored: np.ndarray) -> None:
-        """... and measure that part (the block as that WAV decodes it)."""
+        """... and the true peak and waveform of that part (the block as that WAV decodes
+        it); its loudness comes from the WAV's meter (`measured`)."""
         lo, hi = self._span(start, len(stored))
         if lo < hi:
-            self._measure(stored[lo:hi])
+            if self.peak is None:
+                self.peak = TruePeakMeter(SR)
+            self.peak.add(stored[lo:hi])
+            self.waveform.add(stored[lo:hi])
+
+    def measured(self, loudness: Loudness) -> None:
+        """The WAV's measurement of this clip's span, completed with its true peak."""
+        peak = db(self.peak.finish()) if self.peak is not None else float("nan")
+        self.peak = None
+        self._loudness = replace(loudness, true_peak_dbtp=peak)
 
     def _measure(self, stored: np.ndarray) -> None:
         if self.meter is None:
@@ -274,21 +291,13 @@ def measure_file(
     maxima: bool = False,
 ) -> FileMeasure:
     """Decode a deliverable back with ffmpeg and measure it, and each (index, start, end)
-    span given in the file's own samples (their loudness only)."""
+    span given in the file's own samples (their loudness only), in one K-weighting pass."""
     meter = LoudnessMeter(fmt.sample_rate, fmt.channels, maxima=maxima)
-    cue_meters = SpanMeters(spans, fmt.sample_rate, fmt.channels)
+    cue_meters = meter.spans(spans)
     frames = 0
-    cue_worker = _Worker(f"cues-{path.name}")  # the messages beside the whole file
-    try:
-        for block in ffmpeg.decode_stream(
-            path, label=path.name, sample_rate=fmt.sample_rate, channels=fmt.channels
-        ):
-            cue_worker.submit(cue_meters.add, frames, block)
-            meter.add(block)
-            frames += len(block)
-    except BaseException:
-        with contextlib.suppress(Exception):  # the decode's error is the one to tell
-            cue_worker.close()
-        raise
-    cue_worker.close()
+    for block in ffmpeg.decode_stream(
+        path, label=path.name, sample_rate=fmt.sample_rate, channels=fmt.channels
+    ):
+        meter.add(block)
+        frames += len(block)
     return FileMeasure(meter.result(), frames, cue_meters.results())

@@ -4,19 +4,25 @@ keep every message at one loudness, and the look-ahead true-peak limiter, fed bl
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from audio_pipeline.audio import dsp
-from audio_pipeline.audio.loudness import LoudnessMeter, SpanMeters
+from audio_pipeline.audio.loudness import LoudnessMeter
 from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.processing import Chain, build_chain
 from audio_pipeline.core import defaults
 from audio_pipeline.core.models import Loudness, Programme
+from audio_pipeline.delivery.headroom import LevelStats, LimiterModel
+from audio_pipeline.delivery.sinks import _Worker
 from audio_pipeline.inputs.profiles import DeliveryProfile
 
 SR = defaults.SAMPLE_RATE
@@ -37,11 +43,16 @@ class StreamLimiter:
 
     def __init__(self, ceiling_dbtp: float) -> None:
         self.ceiling = ceiling_dbtp
+        self._linear = dsp.db_to_gain(ceiling_dbtp)
         self._history = np.zeros(CONTEXT, dtype=np.float32)  # silence before the start
         self._buffer = np.zeros(0, dtype=np.float32)
 
     def _limit(self, window: np.ndarray, emit: int) -> np.ndarray:
-        if dsp.exceeds_ceiling(window, self.ceiling):
+        # a sample over the ceiling is a true peak over it: the meter's answer is known, and
+        # a podcast's limiter meets one in nearly every block (the meter ran for nothing)
+        if float(np.max(np.abs(window), initial=0.0)) > self._linear or dsp.exceeds_ceiling(
+            window, self.ceiling
+        ):
             window = dsp.apply_gain_curve(window, dsp.limiter_gain(window, SR, self.ceiling))
         return window[CONTEXT : CONTEXT + emit]
 
@@ -92,6 +103,13 @@ class Trims:
         ys = np.array([t for _, _, t in self.spans for _ in (0, 1)], dtype=np.float64)
         return xs, ys
 
+    def gains_at(self, positions: np.ndarray) -> np.ndarray:
+        """The (linear) gain at each of these sample positions: for the limiter's model."""
+        if not self.spans:
+            return np.ones(len(positions))
+        xs, ys = self._breakpoints
+        return np.asarray(10 ** (np.interp(positions, xs, ys) / 20), dtype=np.float64)
+
     def curve(self, start: int, stop: int) -> np.ndarray | np.float64 | None:
         """The gain over samples [start, stop): an array, or one number where it is constant
         over the whole block (most blocks lie inside one segment)."""
@@ -134,8 +152,10 @@ class ProfileStream:
         *,
         trims: Trims | None = None,
         bed: bool = True,
+        replay: ProcessedSpeech | None = None,
     ) -> None:
         self.chain = profile_chain(profile, reference_db)
+        self.replay = replay.rewound() if replay is not None else None
         self.with_bed = bed and mix.programme.bed is not None
         self.bed_chain = (
             build_chain(profile.band, None, reference_db, SR) if self.with_bed else None
@@ -157,58 +177,176 @@ class ProfileStream:
         """`speech` (and the bed) of the next block of the programme, unprocessed."""
         if self.bed_chain is not None and bed is not None:
             self.bed_fifo = np.concatenate([self.bed_fifo, self.bed_chain.process(bed)])
-        return self._finish(self.chain.process(speech))
+        processed = self.replay.read() if self.replay else self.chain.process(speech)
+        return self._finish(processed)
 
     def flush(self) -> np.ndarray:
-        return self._finish(self.chain.flush())
+        return self._finish(self.replay.read() if self.replay else self.chain.flush())
+
+
+class ProcessedSpeech:
+    """A profile's processed speech as pass 1 made it (the chain's output, block by block),
+    kept in an unnamed temporary file and read back by pass 2, so the chain runs once per
+    render: the speech leveller is a Python loop over 2.5 ms frames, seconds per half hour,
+    and it ran in both passes. Nothing of the programme is held in memory, and the file
+    goes with the process whatever happens. Blocks come back exactly as written (their own
+    dtype and length: pass 2's trims see the same blocks). A file that cannot be written
+    (a full disk) is given up: pass 2 then runs the chain again."""
+
+    def __init__(self, folder: Path) -> None:
+        self._file: BinaryIO | None = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+        self._blocks: list[tuple[int, str]] = []  # (frames, dtype) of each block
+        self._next = 0
+
+    @property
+    def usable(self) -> bool:
+        return self._file is not None
+
+    def write(self, x: np.ndarray) -> None:
+        if self._file is None:
+            return
+        data = np.ascontiguousarray(x)
+        try:
+            self._file.write(data.data)
+        except OSError:
+            self.close()
+            return
+        self._blocks.append((len(data), data.dtype.str))
+
+    def rewound(self) -> ProcessedSpeech:
+        assert self._file is not None
+        self._file.flush()
+        self._file.seek(0)
+        self._next = 0
+        return self
+
+    def read(self) -> np.ndarray:
+        assert self._file is not None
+        frames, dtype = self._blocks[self._next]
+        self._next += 1
+        raw = self._file.read(frames * np.dtype(dtype).itemsize)
+        return np.frombuffer(raw, dtype=dtype)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def _gained(y: np.ndarray, gain: float) -> np.ndarray:
     return (y * gain if gain != 1.0 else y).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class SpeechLevels:
+    """Pass 1's result for one profile: its speech loudness, each segment's (by index), and
+    what its limiter would take at any level (see headroom)."""
+
+    loudness: Loudness
+    levels: dict[int, float]
+    limiter: LimiterModel
+    processed: ProcessedSpeech | None = None  # kept for pass 2 (a processing profile)
+
+
 class _SpeechMeter:
     """Pass 1 of one profile: its processed speech without the bed, unlimited, measured as a
-    whole and segment by segment (loudness only: nothing here reads a true peak)."""
+    whole and segment by segment (loudness only: nothing here reads a true peak), with the
+    statistics of its peaks that predict the limiter. A profile that processes its speech
+    keeps the result for pass 2 (ProcessedSpeech)."""
 
-    def __init__(self, mix: Mixdown, profile: DeliveryProfile, reference_db: float) -> None:
-        self.stream = ProfileStream(mix, profile, reference_db, bed=False)
-        self.meter = LoudnessMeter(SR, 1, true_peak=False)
+    def __init__(
+        self, mix: Mixdown, profile: DeliveryProfile, reference_db: float, scratch: Path | None
+    ) -> None:
+        self.chain = profile_chain(profile, reference_db)
+        # hop energies for the limiter's model; integrated loudness only
+        self.meter = LoudnessMeter(SR, 1, maxima=True, true_peak=False, lra=False)
+        self.stats = LevelStats()
         segments = mix.programme.segments
         # Through a profile that processes nothing, a segment that overlaps no other (no
         # fades) leaves this pass as the very samples its normalization measured: its
         # loudness is known, and measured once (libebur128 does not depend on block sizes).
-        plain = not self.stream.chain.processors
+        plain = not self.chain.processors
         self.known = {
             s.index: s.loudness.integrated_lufs
             for s in segments
             if plain and not s.fade_in and not s.fade_out
         }
-        self.meters = SpanMeters(
-            [(s.index, s.start, s.end) for s in segments if s.index not in self.known], SR
+        self.meters = self.meter.spans(
+            [(s.index, s.start, s.end) for s in segments if s.index not in self.known]
         )
+        self.kept = ProcessedSpeech(scratch) if scratch is not None and not plain else None
         self.position = 0
 
-    def add(self, y: np.ndarray) -> None:
-        block = y.astype(np.float32)
-        self.meter.add(block)
-        self.meters.add(self.position, block)
+    def feed(self, speech: np.ndarray) -> None:
+        self._add(self.chain.process(speech))
+
+    def _add(self, processed: np.ndarray) -> None:
+        if self.kept is not None:
+            self.kept.write(processed)
+        block = processed.astype(np.float32, copy=False)
+        self.meter.add(block)  # and the segments' span meters
+        self.stats.add(block)
         self.position += len(block)
 
-    def result(self) -> tuple[Loudness, dict[int, float]]:
-        self.add(self.stream.flush())
+    def result(self) -> SpeechLevels:
+        self._add(self.chain.flush())
         levels = {i: loud.integrated_lufs for i, loud in self.meters.results()}
-        return self.meter.result(), {**self.known, **levels}
+        loudness = self.meter.result()
+        model = self.stats.model(self.meter.hop_energies())
+        kept = self.kept if self.kept is not None and self.kept.usable else None
+        return SpeechLevels(loudness, {**self.known, **levels}, model, kept)
 
 
 def measure_speech_all(
-    mix: Mixdown, profiles: Sequence[DeliveryProfile], reference_db: float
-) -> list[tuple[Loudness, dict[int, float]]]:
+    mix: Mixdown,
+    profiles: Sequence[DeliveryProfile],
+    reference_db: float,
+    scratch: Path | None = None,
+) -> list[SpeechLevels]:
     """Pass 1 for every profile in one read of the programme: each profile's speech loudness
-    and each segment's (by segment index). The true peak of the result is not measured."""
-    meters = [_SpeechMeter(mix, p, reference_db) for p in profiles]
-    for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
-        speech = mix.render(start, stop, bed=False)
+    and each segment's (by segment index), and its limiter's model. The true peak of the
+    result is not measured. Each profile is measured on its own thread (libebur128, numpy
+    and scipy release the GIL: both cores), in block order. A profile that processes its
+    speech keeps it in `scratch` (a folder) for pass 2."""
+    # profiles that process nothing all measure the very same speech: once
+    shared: _SpeechMeter | None = None
+    chosen: list[_SpeechMeter] = []
+    for p in profiles:
+        plain = not profile_chain(p, reference_db).processors
+        if plain and shared is not None:
+            chosen.append(shared)
+            continue
+        meter = _SpeechMeter(mix, p, reference_db, scratch)
+        if plain:
+            shared = meter
+        chosen.append(meter)
+    meters = list(dict.fromkeys(chosen))  # each once, in order
+    workers = [_Worker("pass1") for _ in meters]
+    try:
+        for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
+            speech = mix.render(start, stop, bed=False)
+            for m, w in zip(meters, workers, strict=True):
+                w.submit(m.feed, speech)
+    except BaseException:
+        for w in workers:
+            with contextlib.suppress(Exception):  # the error being handled is the one to tell
+                w.close()
         for m in meters:
-            m.add(m.stream.feed(speech, None))
-    return [m.result() for m in meters]
+            if m.kept is not None:
+                m.kept.close()
+        raise
+    close_all_workers(workers)
+    results = {id(m): m.result() for m in meters}
+    return [results[id(m)] for m in chosen]
+
+
+def close_all_workers(workers: Sequence[_Worker]) -> None:
+    """Join every worker, then raise the first one's error."""
+    first: BaseException | None = None
+    for w in workers:
+        try:
+            w.close()
+        except BaseException as exc:
+            first = first or exc
+    if first is not None:
+        raise first

@@ -10,6 +10,11 @@ named by its own content. Both are written to a temporary file in the same folde
 renamed into place, WAV first. A reader checks the JSON, the hash and the WAV header;
 anything wrong is a miss, and the bad entry is removed so the clip is synthesized again.
 
+The same store, under `normalized/`, keeps each clip (and bumper) as the programme stage
+normalized it (programme.segments): keyed by the raw clip's content address and everything
+else that shapes the normalized samples, so a warm render measures no clip again.
+`cache stats` counts both kinds of entry, `cache clear` removes both.
+
 A WAV file never changes once it has its name, so a clip a reader has verified stays what
 it verified even while another process commits the same key: a network engine need not
 answer the same bytes twice, and with one file per key a second writer's WAV could meet
@@ -35,6 +40,7 @@ from audio_pipeline.core.digest import sha256_file
 from audio_pipeline.core.errors import RenderError, explain_os_error
 
 CACHE_FORMAT = 2  # bump when the entry layout or the processing before caching changes
+NORMALIZED_DIR = "normalized"  # the normalized clips' entries, under the clip cache's root
 
 
 def cache_key(parts: dict[str, Any]) -> str:
@@ -80,6 +86,7 @@ class CacheStats:
     entries: int
     bytes: int
     incomplete: int  # WAVs no commit marker names, or stray temp files
+    normalized: int = 0  # of the entries, normalized clips (see NORMALIZED_DIR)
 
 
 class CacheError(RenderError):
@@ -89,6 +96,18 @@ class CacheError(RenderError):
 class ClipCache:
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @classmethod
+    def holding(cls, path: Path, key: str) -> ClipCache | None:
+        """The cache whose entry `key` is the WAV at `path` (None when it is not laid out as
+        an entry of a cache: `<root>/<key[:2]>/<key>.<sha256[:16]>.wav`)."""
+        if path.parent.name != key[:2] or not path.name.startswith(f"{key}."):
+            return None
+        return cls(path.parent.parent)
+
+    def normalized(self) -> ClipCache:
+        """The store of normalized clips, inside this cache (so stats and clear cover it)."""
+        return ClipCache(self.root / NORMALIZED_DIR)
 
     def _meta_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -158,7 +177,7 @@ class ClipCache:
                 meta_path.unlink()
 
     def stats(self) -> CacheStats:
-        entries = size = incomplete = 0
+        entries = size = incomplete = normalized = 0
         named: set[str] = set()
         wavs: list[Path] = []
         if self.root.is_dir():
@@ -170,12 +189,13 @@ class ClipCache:
                     incomplete += 1
                 elif path.suffix == ".json":
                     entries += 1
+                    normalized += path.relative_to(self.root).parts[0] == NORMALIZED_DIR
                     with contextlib.suppress(OSError, ValueError, AttributeError):
                         named.add(str(json.loads(path.read_text("utf-8")).get("wav")))
                 elif path.suffix == ".wav":
                     wavs.append(path)
         incomplete += sum(1 for w in wavs if w.name not in named)
-        return CacheStats(self.root, entries, size, incomplete)
+        return CacheStats(self.root, entries, size, incomplete, normalized)
 
     def clear(self) -> int:
         """Remove every entry and temp file; returns how many entries were removed."""

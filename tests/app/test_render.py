@@ -166,8 +166,16 @@ def digest(path: Path) -> str:
 
 
 def test_rerender_uses_the_cache_and_is_byte_identical(
-    warm_project: Project, rendered: tuple[Project, Path]
+    warm_project: Project, rendered: tuple[Project, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The first render normalized every piece and kept it in the cache; this one takes them
+    from there (it normalizes nothing) and writes the very same bytes."""
+    from audio_pipeline.audio import dsp
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a warm render normalized a piece again")
+
+    monkeypatch.setattr(dsp, "normalize_measured", refuse)
     report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
     assert (report.clips_cached, report.clips_synthesized) == (6, 0)
     out = report.output_dir
@@ -178,6 +186,34 @@ def test_rerender_uses_the_cache_and_is_byte_identical(
     )
     for name in files:  # every file, embedded metadata and sidecars included
         assert digest(out / name) == digest(rendered[1] / name), name
+
+
+def test_a_corrupt_normalized_piece_is_found_on_read_and_made_again(
+    warm_project: Project, rendered: tuple[Project, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audio_pipeline.audio import dsp
+
+    stored = sorted((warm_project.cache_dir / "normalized").rglob("*.wav"))
+    assert len(stored) >= 9  # six messages, intro, outro, sting
+    for path in stored:  # (other tests' renders may have added pieces of their own)
+        data = bytearray(path.read_bytes())
+        data[-100] ^= 0xFF
+        path.write_bytes(bytes(data))
+    calls = []
+    real = dsp.normalize_measured
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dsp, "normalize_measured", counted)
+    report = render_episode(warm_project, warm_project.root / f"input/episodes/{EPISODE_ID}.yaml")
+    assert len(calls) == 9  # every piece found corrupt, normalized again
+    out = report.output_dir
+    assert out is not None
+    for path in rendered[1].glob("*.*"):
+        if path.is_file():
+            assert digest(out / path.name) == digest(path), path.name
 
 
 def test_failed_render_leaves_the_previous_output_untouched(

@@ -62,3 +62,23 @@ def test_smoke_run_counts_clips_and_requests(tmp_path: Path) -> None:
     text = out.read_text("utf-8")
     assert f"| warm render vs ffmpeg-alone MP3 encode | <= 1.5x | {ratio:.2f}x" in text
     assert "| editing one message re-synthesizes one clip | exactly 1 | [1] clips" in text
+
+
+def test_both_speed_targets_are_judged_in_one_run_from_their_own_pairs() -> None:
+    """The default render against baseline (b), the three profiles against baseline (c),
+    each ratio the median of run-by-run pairs, side by side in the verdict table; the
+    shortwave chain measured is named."""
+    results = run.Results(config={}, machine={}, date="2026-11-29")
+    results.add("warm", run.Measure("warm", [20.0, 30.0, 24.0]))
+    results.add("ffmpeg", run.Measure("b", [10.0, 20.0, 12.0]))
+    results.add("profiles", run.Measure("profiles", [40.0, 50.0, 44.0]))
+    results.add("ffmpeg_podcast", run.Measure("c", [20.0, 20.0, 20.0]))
+    results.facts["warm_over_ffmpeg_per_run"] = [2.0, 1.5, 2.0]
+    results.facts["profiles_over_podcast_per_run"] = [2.0, 2.5, 2.2]
+    results.facts["profile_chains"] = {"shortwave": ["BandLimiter", "SpeechLeveller"]}
+    rows = {row[0]: row for row in run.verdicts(results)}
+    warm = rows["warm render vs ffmpeg-alone MP3 encode"]
+    assert warm[1:] == ("<= 1.5x", warm[2], "**no**") and warm[2].startswith("2.00x")
+    (three,) = [row for name, row in rows.items() if name.startswith("three-profile")]
+    assert "BandLimiter+SpeechLeveller" in three[0]
+    assert three[1] == "<= 2x" and three[2].startswith("2.20x") and three[3] == "**no**"

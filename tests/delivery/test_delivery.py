@@ -5,6 +5,8 @@ a ducked bed, cross-faded bumpers."""
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +31,6 @@ def partner(
 ) -> tuple[Project, Path, dict]:
     base, _ = rendered
     root = tmp_path_factory.mktemp("partner") / "proj"
-    import shutil
-
     shutil.copytree(base.root / "voices", root / "voices")
     shutil.copytree(base.root / "input", root / "input")
     project = Project.at(root, cache_dir=base.cache_dir)
@@ -60,6 +60,27 @@ def partner(
     assert report.output_dir is not None
     doc = json.loads((report.output_dir / "cues.json").read_text("utf-8"))
     return project, report.output_dir, doc
+
+
+def test_the_sample_partner_episode_encodes_each_file_once(
+    rendered: tuple[Project, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every file of the three profiles complies at its first encode: the level fix for the
+    podcast's limiter is solved on the whole programme, not measured on an excerpt (a second
+    round used to re-encode and decode the podcast MP3 in every render)."""
+    base, _ = rendered
+    root = tmp_path / "proj"
+    shutil.copytree(base.root / "voices", root / "voices")
+    shutil.copytree(base.root / "input", root / "input")
+    project = Project.at(root, cache_dir=base.cache_dir)
+    caplog.set_level(logging.INFO, logger="audio_pipeline.delivery.master")
+    report = render_episode(
+        project, root / "input/episodes/2026-w47-partner.yaml", RenderSettings(concurrency=1)
+    )
+    rounds = [(r.deliverable, r.encode_round) for r in caplog.records if hasattr(r, "encode_round")]
+    names = sorted(d.path.name for d in report.deliverables)
+    assert len(names) == 4
+    assert sorted(rounds) == [(name, 1) for name in names]
 
 
 def deliverable(doc: dict, name: str) -> dict:

@@ -61,6 +61,19 @@ def test_stats_and_clear(tmp_path: Path) -> None:
     assert cache.stats().entries == 0
 
 
+def test_stats_and_clear_cover_the_normalized_clips(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    path = cache.put("ab" * 32, np.full(SR // 10, 0.1, dtype=np.float32), SR, {})
+    found = ClipCache.holding(path, "ab" * 32)
+    assert found is not None and found.root == cache.root
+    assert ClipCache.holding(tmp_path / "elsewhere.wav", "ab" * 32) is None
+    cache.normalized().put("cd" * 32, np.full(SR // 10, 0.05, dtype=np.float32), SR, {})
+    stats = cache.stats()
+    assert (stats.entries, stats.normalized, stats.incomplete) == (2, 1, 0)
+    assert cache.clear() == 2
+    assert cache.normalized().get("cd" * 32) is None and cache.stats().entries == 0
+
+
 def test_a_verified_clip_stays_what_it_was_while_another_process_commits_the_key(
     tmp_path: Path,
 ) -> None:
@@ -117,7 +130,7 @@ def test_a_corrupt_cached_clip_is_found_on_read_and_synthesized_again(project: P
     assert first.output_dir is not None and first.clips_synthesized == 2
     wav = first.output_dir / "rot.wav"
     before = wav.read_bytes()
-    (victim, *_) = sorted(project.cache_dir.rglob("*.wav"))
+    (victim, *_) = sorted(project.cache_dir.glob("??/*.wav"))  # a clip, not a normalized piece
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0x40  # one flipped bit in the audio: the header still reads fine
     victim.write_bytes(bytes(data))

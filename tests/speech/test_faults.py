@@ -82,8 +82,9 @@ def fresh_copy(template: Path, dest: Path) -> Project:
 
 
 def cache_digests(cache: Path) -> dict[str, str]:
-    """Cached clips by key (a cache WAV is named <key>.<its own hash>.wav)."""
-    return {p.name.split(".")[0]: digest(p) for p in cache.rglob("*.wav")}
+    """Cached clips by key (a cache WAV is named <key>.<its own hash>.wav); a render's
+    normalized pieces (under normalized/) are not clips."""
+    return {p.name.split(".")[0]: digest(p) for p in cache.glob("??/*.wav")}
 
 
 @pytest.mark.slow

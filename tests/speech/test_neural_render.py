@@ -17,7 +17,7 @@ from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
-from audio_pipeline.speech.cache import ClipCache
+from audio_pipeline.speech.cache import NORMALIZED_DIR, ClipCache
 from audio_pipeline.speech.engines.base import EngineSettings
 from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import cast_jobs, synthesize_all
@@ -31,10 +31,12 @@ SAMPLE += ["strength-for-today"]
 
 
 def digests(cache: Path) -> dict[str, str]:
-    """Cached clips by key (a cache WAV is named <key>.<its own hash>.wav)."""
+    """Cached clips by key (a cache WAV is named <key>.<its own hash>.wav); the normalized
+    pieces kept beside them are left out."""
     return {
         p.name.split(".")[0]: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in cache.rglob("*.wav")
+        if p.relative_to(cache).parts[0] != NORMALIZED_DIR
     }
 
 
