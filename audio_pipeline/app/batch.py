@@ -25,7 +25,8 @@ from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
 from audio_pipeline.inputs.fields import FieldReader
 from audio_pipeline.inputs.yamlio import load_yaml_mapping
 from audio_pipeline.metadata.manifest import read_manifest, render_inputs, stale_reason
-from audio_pipeline.publish.ledger import Ledger, now_utc
+from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.ledger_records import now_utc
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 

@@ -41,7 +41,8 @@ from audio_pipeline.programme.fill import plan_fill
 from audio_pipeline.programme.segments import SegmentMaker
 from audio_pipeline.programme.selection import Selection, choose, nothing_chosen, queue_for
 from audio_pipeline.programme.timing import FillPlan, Piece, Slot, SlotOverrun, SlotUnderrun
-from audio_pipeline.publish.ledger import Ledger, RenderRecord, now_utc, placements_of
+from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.ledger_records import RenderRecord, now_utc, placements_of
 from audio_pipeline.publish.outputdir import Staging
 from audio_pipeline.publish.review import episode_page, write_review
 from audio_pipeline.publish.usage import flush_usage, month_usage, usage_warnings

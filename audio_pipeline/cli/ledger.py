@@ -36,7 +36,7 @@ def ledger_mark_aired(
     ],
 ) -> None:
     """Record that an episode was broadcast (tied to the render that was current then)."""
-    from audio_pipeline.publish.ledger import parse_datetime
+    from audio_pipeline.publish.ledger_records import parse_datetime
 
     with errors_to_exit_codes():
         when = parse_datetime(at)

@@ -16,205 +16,25 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
-from audio_pipeline.core.errors import PipelineError, UsageError
-from audio_pipeline.core.models import Segment
 from audio_pipeline.metadata.manifest import DeliveredFile
+from audio_pipeline.publish.ledger_records import (
+    Airing,
+    EpisodeRow,
+    LedgerError,
+    LedgerInputError,
+    MessagePlacement,
+    Placement,
+    RenderRecord,
+    Use,
+    now_utc,
+    seconds,
+)
+from audio_pipeline.publish.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 15_000
-
-# Ordered migrations: MIGRATIONS[n] brings a ledger from version n to n + 1. Append only;
-# never edit a migration that has shipped.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE episodes (
-            id TEXT PRIMARY KEY,
-            title TEXT NOT NULL,
-            date TEXT NOT NULL
-        )""",
-        """CREATE TABLE renders (
-            id INTEGER PRIMARY KEY,
-            episode_id TEXT NOT NULL REFERENCES episodes(id),
-            title TEXT NOT NULL,
-            date TEXT NOT NULL,
-            rendered_at TEXT NOT NULL,
-            tool_version TEXT NOT NULL,
-            duration_s REAL NOT NULL,
-            sample_rate INTEGER NOT NULL,
-            manifest_sha256 TEXT
-        )""",
-        "CREATE INDEX renders_by_episode ON renders(episode_id, id)",
-        """CREATE TABLE deliverables (
-            render_id INTEGER NOT NULL REFERENCES renders(id),
-            file TEXT NOT NULL,
-            format TEXT NOT NULL,
-            bytes INTEGER NOT NULL,
-            sha256 TEXT NOT NULL,
-            PRIMARY KEY (render_id, file)
-        )""",
-        """CREATE TABLE placements (
-            render_id INTEGER NOT NULL REFERENCES renders(id),
-            message_id TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            start_s REAL NOT NULL,
-            end_s REAL NOT NULL,
-            start_sample INTEGER NOT NULL,
-            end_sample INTEGER NOT NULL,
-            text_sha256 TEXT,
-            PRIMARY KEY (render_id, message_id)
-        )""",
-        "CREATE INDEX placements_by_message ON placements(message_id)",
-        """CREATE TABLE airings (
-            id INTEGER PRIMARY KEY,
-            episode_id TEXT NOT NULL REFERENCES episodes(id),
-            render_id INTEGER NOT NULL REFERENCES renders(id),
-            aired_at TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            UNIQUE (episode_id, aired_at)
-        )""",
-    ),
-    # 2: a placement's times in seconds were stored beside its samples; they follow from the
-    # samples and the render's sample rate, so they are read that way and no longer stored
-    (
-        "ALTER TABLE placements DROP COLUMN start_s",
-        "ALTER TABLE placements DROP COLUMN end_s",
-    ),
-    # 3: what the paid speech services were sent, per engine and calendar month (UTC), as they
-    # bill it: the free tiers are monthly (publish/usage.py)
-    (
-        """CREATE TABLE speech_usage (
-            engine TEXT NOT NULL,
-            month TEXT NOT NULL,
-            characters INTEGER NOT NULL DEFAULT 0,
-            requests INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (engine, month)
-        )""",
-    ),
-    # 4: which voice read each message (an episode may cast several); NULL before this
-    ("ALTER TABLE placements ADD COLUMN voice TEXT",),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class LedgerError(PipelineError):
-    """The ledger cannot be read or written (exit 1)."""
-
-
-class LedgerInputError(UsageError):
-    """A ledger command was given something it cannot accept: unknown episode, bad time."""
-
-
-@dataclass(frozen=True)
-class Placement:
-    message_id: str
-    position: int  # 1-based order of the message in the programme
-    start_sample: int
-    end_sample: int
-    sample_rate: int
-    text_sha256: str | None = None
-    voice: str | None = None  # the voice profile that read it
-
-    @property
-    def start_s(self) -> float:
-        return seconds(self.start_sample, self.sample_rate)
-
-    @property
-    def end_s(self) -> float:
-        return seconds(self.end_sample, self.sample_rate)
-
-
-@dataclass(frozen=True)
-class Use:
-    """Why a message is not new to the queue: placed elsewhere, or aired (and when last)."""
-
-    reason: str
-    aired_at: str | None = None  # UTC, ISO 8601; None: placed, never aired
-
-    def __str__(self) -> str:
-        return self.reason
-
-
-@dataclass(frozen=True)
-class Airing:
-    added: bool  # False: exactly this airing was recorded before
-    render_id: int  # the render that was current when it aired
-
-
-@dataclass(frozen=True)
-class RenderRecord:
-    episode_id: str
-    title: str
-    date: dt.date
-    rendered_at: dt.datetime
-    tool_version: str
-    duration_s: float
-    sample_rate: int
-    placements: tuple[Placement, ...]
-    deliverables: tuple[DeliveredFile, ...]
-    manifest_sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class EpisodeRow:
-    id: str
-    title: str
-    date: str
-    renders: int
-    rendered_at: str
-    tool_version: str
-    duration_s: float
-    messages: int
-    aired: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MessagePlacement:
-    """One place a message has in the ledger: an episode's current render, or one that aired."""
-
-    episode_id: str
-    episode_title: str
-    episode_date: str
-    render_id: int
-    rendered_at: str
-    current: bool  # the episode's latest render
-    position: int
-    start_s: float
-    end_s: float
-    aired: tuple[str, ...]  # when this render went on the air
-    voice: str | None = None  # who read it (unknown for renders recorded before voices were)
-
-
-def seconds(samples: int, rate: int) -> float:
-    """A time in the ledger's answers: seconds to the microsecond, from samples."""
-    return round(samples / rate, 6)
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def parse_datetime(value: str) -> dt.datetime:
-    """An airing time as people write it: ISO 8601 with a time, e.g. 2026-11-22T21:00+09:00.
-    Without an offset it is local time on this machine. Raises LedgerInputError."""
-    text = value.strip()
-    if len(text) == 10:
-        raise LedgerInputError(
-            f"--at: '{value}' has no time of day; write YYYY-MM-DDTHH:MM, "
-            "optionally with an offset such as +09:00"
-        )
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise LedgerInputError(
-            f"--at: '{value}' is not a date and time; write YYYY-MM-DDTHH:MM, "
-            "optionally with an offset such as +09:00"
-        ) from None
-    if when.tzinfo is None:
-        when = when.astimezone()  # local time of this machine
-    return when.replace(microsecond=0)
 
 
 class Ledger:
@@ -513,15 +333,6 @@ class Ledger:
                 (render_id,),
             )
         ]
-
-
-def placements_of(segments: Sequence[Segment], sample_rate: int) -> tuple[Placement, ...]:
-    """The message segments of a programme, in programme order -> placements."""
-    return tuple(
-        Placement(s.message_id, n, s.start, s.end, sample_rate, s.text_sha256, s.voice)
-        for n, s in enumerate((s for s in segments if s.message_id), start=1)
-        if s.message_id
-    )
 
 
 # --- speech service usage (publish/usage.py keeps the rules; these only read and write) ---

@@ -27,7 +27,8 @@ from audio_pipeline.inputs.fields import ID_PATTERN
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.metadata.manifest import read_manifest
-from audio_pipeline.publish.ledger import EpisodeRow, Ledger, parse_datetime
+from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.ledger_records import EpisodeRow, parse_datetime
 from audio_pipeline.studio.pages import (
     call,
     failure,

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from audio_pipeline.app.ledger import open_ledger
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.fields import ID_PATTERN
-from audio_pipeline.publish.ledger import EpisodeRow, MessagePlacement, Placement
+from audio_pipeline.publish.ledger_records import EpisodeRow, MessagePlacement, Placement
 from audio_pipeline.studio.pages import call, page, project_of
 
 

@@ -22,7 +22,7 @@ from audio_pipeline.inputs.edit import file_sha256
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.safety import Gate
 from audio_pipeline.inputs.voices import load_voices
-from audio_pipeline.publish.ledger import MessagePlacement
+from audio_pipeline.publish.ledger_records import MessagePlacement
 from audio_pipeline.speech.engines.registry import ENGINES
 from audio_pipeline.studio import shortwave
 from audio_pipeline.studio.pages import (

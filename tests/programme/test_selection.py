@@ -24,7 +24,8 @@ from audio_pipeline.core.models import (
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.programme.selection import choose, queue_for
-from audio_pipeline.publish.ledger import Ledger, Use
+from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.ledger_records import Use
 from tests.conftest import REPO, write_yaml
 
 SR = 48_000

@@ -11,16 +11,16 @@ import pytest
 from typer.testing import CliRunner
 
 from audio_pipeline.cli.main import app
-from audio_pipeline.publish.ledger import (
-    SCHEMA_VERSION,
-    DeliveredFile,
-    Ledger,
+from audio_pipeline.metadata.manifest import DeliveredFile
+from audio_pipeline.publish.ledger import Ledger
+from audio_pipeline.publish.ledger_records import (
     LedgerError,
     LedgerInputError,
     Placement,
     RenderRecord,
     parse_datetime,
 )
+from audio_pipeline.publish.ledger_schema import SCHEMA_VERSION
 
 runner = CliRunner()
 UTC = dt.UTC
@@ -262,7 +262,7 @@ def test_the_ledger_location_follows_the_environment(
 def test_a_version_1_ledger_is_migrated_and_keeps_its_placements(tmp_path: Path) -> None:
     """Version 1 stored each placement's seconds beside its samples; the migration drops them
     and the answers are the same, now derived from the samples and the render's rate."""
-    from audio_pipeline.publish.ledger import MIGRATIONS
+    from audio_pipeline.publish.ledger_schema import MIGRATIONS
 
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)

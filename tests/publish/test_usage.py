@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
-from audio_pipeline.publish.ledger import SCHEMA_VERSION, Ledger, add_usage
+from audio_pipeline.publish.ledger import Ledger, add_usage
+from audio_pipeline.publish.ledger_schema import SCHEMA_VERSION
 from audio_pipeline.publish.usage import (
     flush_usage,
     month_usage,
