@@ -7,15 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from audio_pipeline.core.models import (
-    Episode,
-    Loudness,
-    Message,
-    Programme,
-    Segment,
-    SegmentKind,
-    Status,
-)
+from audio_pipeline.core.models import Episode, Message, Status
+from audio_pipeline.core.results import Loudness, Programme, Segment, SegmentKind
 from audio_pipeline.inputs.policy import EMBEDDED, MetadataPolicy, default_policy
 from audio_pipeline.metadata.policy import PublicMetadata, public_metadata
 

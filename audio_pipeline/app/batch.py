@@ -18,8 +18,8 @@ from typing import Protocol
 from audio_pipeline.app.render import render_loaded
 from audio_pipeline.app.settings import RenderSettings, Reporter
 from audio_pipeline.core.errors import ExitCode, InputError, Problem, UsageError
-from audio_pipeline.core.models import RunReport
 from audio_pipeline.core.project import Project
+from audio_pipeline.core.results import RunReport
 from audio_pipeline.inputs.audiofiles import AudioStore
 from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
 from audio_pipeline.inputs.fields import FieldReader

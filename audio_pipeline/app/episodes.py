@@ -19,8 +19,9 @@ from audio_pipeline.app.approval import voice_lexicons
 from audio_pipeline.core import defaults
 from audio_pipeline.core.display import clock
 from audio_pipeline.core.errors import InputError, Problem
-from audio_pipeline.core.models import Approval, Message, SegmentKind, SelectRule, VoiceProfile
+from audio_pipeline.core.models import Approval, Message, SelectRule, VoiceProfile
 from audio_pipeline.core.project import Project
+from audio_pipeline.core.results import SegmentKind
 from audio_pipeline.inputs.edit import edit_mapping
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.inputs.fields import ID_PATTERN, ID_RULE

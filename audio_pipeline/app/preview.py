@@ -23,8 +23,9 @@ from audio_pipeline.audio import dsp, wavfile
 from audio_pipeline.audio.loudness import measure
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import InputError, Problem
-from audio_pipeline.core.models import Clip, Loudness, Message, Status, VoiceProfile
+from audio_pipeline.core.models import Message, Status, VoiceProfile
 from audio_pipeline.core.project import Project
+from audio_pipeline.core.results import Clip, Loudness
 from audio_pipeline.inputs.messages import MessageIndex, load_messages
 from audio_pipeline.inputs.safety import Gate, approval_problem, review_state
 from audio_pipeline.inputs.voices import load_voices

@@ -31,11 +31,8 @@ from audio_pipeline.app.stages import (
     speak,
 )
 from audio_pipeline.core.errors import OutputError, explain_os_error
-from audio_pipeline.core.models import (
-    EngineUsage,
-    RunReport,
-)
 from audio_pipeline.core.project import Project, real_path
+from audio_pipeline.core.results import EngineUsage, RunReport
 from audio_pipeline.delivery.master import deliver
 from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
 from audio_pipeline.metadata.manifest import (

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from audio_pipeline.core import defaults
-from audio_pipeline.core.models import Clip
+from audio_pipeline.core.results import Clip
 from audio_pipeline.speech.engines.base import EngineSettings
 
 

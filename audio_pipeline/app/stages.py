@@ -17,10 +17,10 @@ from audio_pipeline import __version__
 from audio_pipeline.app.settings import RenderSettings, Reporter
 from audio_pipeline.core.digest import sha256_file
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.models import (
+from audio_pipeline.core.models import Message
+from audio_pipeline.core.results import (
     Clip,
     EngineUsage,
-    Message,
     Programme,
     Segment,
     SegmentKind,

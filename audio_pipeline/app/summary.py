@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audio_pipeline.core.display import clock, level, loudness_line
-from audio_pipeline.core.models import FillReport, RunReport, SegmentKind
+from audio_pipeline.core.results import FillReport, RunReport, SegmentKind
 
 COLUMNS = ("#", "segment", "voice", "clip", "start", "length", "LUFS", "LRA", "dBTP")
 RIGHT = frozenset({"#", "start", "length", "LUFS", "LRA", "dBTP"})  # numbers align right

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from audio_pipeline.core.models import BedTrack
+from audio_pipeline.core.results import BedTrack
 
 
 def make_loop(x: np.ndarray, crossfade: int) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ from audio_pipeline.audio.loudness import (
 )
 from audio_pipeline.core import defaults
 from audio_pipeline.core.defaults import SAMPLE_RATE
-from audio_pipeline.core.models import Loudness
+from audio_pipeline.core.results import Loudness
 
 # _scipy_on_demand: scipy.signal and scipy.ndimage are imported where they are used, not
 # here: importing them costs a second or more of every render's start-up (scipy.signal pulls

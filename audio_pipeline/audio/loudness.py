@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from audio_pipeline.audio import bs1770
-from audio_pipeline.core.models import Loudness
+from audio_pipeline.core.results import Loudness
 
 MOMENTARY_HOP_S = 0.1  # EBU Tech 3341: meters update at least 10 times a second
 MIN_BLOCK_S = 0.4  # BS.1770 gating block length

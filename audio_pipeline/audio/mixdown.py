@@ -18,7 +18,7 @@ import numpy as np
 
 from audio_pipeline.audio import wavfile
 from audio_pipeline.audio.bed import render_bed
-from audio_pipeline.core.models import Programme, Segment
+from audio_pipeline.core.results import Programme, Segment
 
 
 def fade_gain(seg: Segment, lo: int, hi: int) -> np.ndarray | None:

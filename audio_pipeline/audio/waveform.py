@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_pipeline.audio import wavfile
-from audio_pipeline.core.models import Loudness
+from audio_pipeline.core.results import Loudness
 
 WAVE_COLUMNS = 480
 

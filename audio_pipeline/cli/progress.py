@@ -18,7 +18,7 @@ from rich.progress import (
 
 from audio_pipeline.app.batch import EpisodeResult
 from audio_pipeline.cli.errors import tell
-from audio_pipeline.core.models import Clip
+from audio_pipeline.core.results import Clip
 
 
 class ConsoleReporter:

@@ -15,8 +15,8 @@ from audio_pipeline.app.batch import BatchReport, EpisodeResult
 from audio_pipeline.app.errors import tell
 from audio_pipeline.app.summary import COLUMNS, RIGHT, summarize
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.models import Loudness, RunReport
 from audio_pipeline.core.project import Project
+from audio_pipeline.core.results import Loudness, RunReport
 
 
 def summary(out: Console, report: RunReport, show_path: str) -> None:

@@ -16,8 +16,8 @@ from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import err, out, print_json
 from audio_pipeline.cli.report import JSON_SCHEMA
 from audio_pipeline.core.errors import ExitCode, InputError, Problem
-from audio_pipeline.core.models import EngineUsage
 from audio_pipeline.core.project import Project
+from audio_pipeline.core.results import EngineUsage
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.ledger import Ledger
 from audio_pipeline.publish.usage import month_usage, usage_warnings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from audio_pipeline.core.models import Loudness
+from audio_pipeline.core.results import Loudness
 
 
 def clock(seconds: float) -> str:

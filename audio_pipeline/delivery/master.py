@@ -35,7 +35,7 @@ from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.waveform import AudioFacts
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.models import Deliverable, Programme, SegmentKind
+from audio_pipeline.core.results import Deliverable, Programme, SegmentKind
 from audio_pipeline.delivery.calibrate import calibrate_codec, calibration_excerpt
 from audio_pipeline.delivery.headroom import FRAME
 from audio_pipeline.delivery.sinks import (

@@ -18,7 +18,7 @@ from audio_pipeline.audio.loudness import LoudnessMeter, SpanMeters, TruePeakMet
 from audio_pipeline.audio.waveform import AudioFacts, Waveform
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.models import Loudness, Segment
+from audio_pipeline.core.results import Loudness, Segment
 from audio_pipeline.inputs.profiles import OutputFormat
 from audio_pipeline.metadata import bwf
 

@@ -20,7 +20,7 @@ from audio_pipeline.audio.loudness import LoudnessMeter
 from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.processing import Chain, build_chain
 from audio_pipeline.core import defaults
-from audio_pipeline.core.models import Loudness, Programme
+from audio_pipeline.core.results import Loudness, Programme
 from audio_pipeline.delivery.headroom import LevelStats, LimiterModel
 from audio_pipeline.delivery.sinks import _Worker
 from audio_pipeline.inputs.profiles import DeliveryProfile

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from audio_pipeline.audio.wavfile import chunk
-from audio_pipeline.core.models import Loudness
+from audio_pipeline.core.results import Loudness
 from audio_pipeline.metadata.policy import PublicMetadata
 
 BEXT_VERSION = 2

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from audio_pipeline.core.codecs import codec_of_file
-from audio_pipeline.core.models import Deliverable, Loudness
+from audio_pipeline.core.results import Deliverable, Loudness
 from audio_pipeline.metadata.policy import PublicCue, PublicMetadata, Timeline, rescale
 
 CD_FRAMES_PER_SECOND = 75

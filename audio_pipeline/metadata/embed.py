@@ -12,7 +12,7 @@ import logging
 
 from audio_pipeline.audio import wavfile
 from audio_pipeline.core.codecs import Embedded
-from audio_pipeline.core.models import Deliverable
+from audio_pipeline.core.results import Deliverable
 from audio_pipeline.inputs.policy import EMBEDDED
 from audio_pipeline.metadata import bwf, id3tags
 from audio_pipeline.metadata.policy import PublicMetadata

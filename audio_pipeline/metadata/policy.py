@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from audio_pipeline.core import defaults
-from audio_pipeline.core.models import Episode, Loudness, Message, Programme, SegmentKind
+from audio_pipeline.core.models import Episode, Message
+from audio_pipeline.core.results import Loudness, Programme, SegmentKind
 from audio_pipeline.inputs.policy import MetadataPolicy
 
 # --- the public projection ------------------------------------------------------------------

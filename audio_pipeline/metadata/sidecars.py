@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from audio_pipeline.core.models import Deliverable, Loudness
+from audio_pipeline.core.results import Deliverable, Loudness
 from audio_pipeline.inputs.policy import SIDECARS
 from audio_pipeline.metadata import cues
 from audio_pipeline.metadata.policy import PublicMetadata, rescale

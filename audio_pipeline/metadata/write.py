@@ -7,12 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from audio_pipeline import __version__
-from audio_pipeline.core.models import (
-    Deliverable,
-    Loudness,
-    Message,
-    Programme,
-)
+from audio_pipeline.core.models import Message
+from audio_pipeline.core.results import Deliverable, Loudness, Programme
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
 from audio_pipeline.inputs.profiles import DeliveryProfile

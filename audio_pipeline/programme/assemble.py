@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from audio_pipeline.core.models import Programme, Segment
+from audio_pipeline.core.results import Programme, Segment
 from audio_pipeline.programme.fill import fill_report
 from audio_pipeline.programme.timing import FillPlan, Piece, Slot, programme_order
 

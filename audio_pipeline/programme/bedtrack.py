@@ -9,13 +9,8 @@ from audio_pipeline.audio import dsp
 from audio_pipeline.audio.bed import make_loop
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.models import (
-    BedSettings,
-    BedTrack,
-    Episode,
-    Programme,
-    SegmentKind,
-)
+from audio_pipeline.core.models import BedSettings, Episode
+from audio_pipeline.core.results import BedTrack, Programme, SegmentKind
 
 SR = defaults.SAMPLE_RATE
 

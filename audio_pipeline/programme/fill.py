@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.models import FillReport, SegmentKind
+from audio_pipeline.core.results import FillReport, SegmentKind
 from audio_pipeline.programme.timing import (
     GAP,
     OVERLAP,

@@ -30,14 +30,8 @@ from audio_pipeline.audio import dsp, ffmpeg, wavfile
 from audio_pipeline.core import defaults
 from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.models import (
-    Clip,
-    Episode,
-    Loudness,
-    Message,
-    Segment,
-    SegmentKind,
-)
+from audio_pipeline.core.models import Episode, Message
+from audio_pipeline.core.results import Clip, Loudness, Segment, SegmentKind
 from audio_pipeline.inputs.episodes import EpisodeAudio
 from audio_pipeline.inputs.fillers import Filler
 from audio_pipeline.speech.cache import CacheError, ClipCache, cache_key

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from audio_pipeline.core.errors import InputError, Problem
-from audio_pipeline.core.models import Clip, Message, SelectOrder, SelectRule
+from audio_pipeline.core.models import Message, SelectOrder, SelectRule
+from audio_pipeline.core.results import Clip
 
 CANDIDATES_PER_PLACE = 3
 

@@ -19,7 +19,8 @@ from typing import TypeVar
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.display import clock
-from audio_pipeline.core.models import Episode, SegmentKind
+from audio_pipeline.core.models import Episode
+from audio_pipeline.core.results import SegmentKind
 
 TEMPO_SAFETY = 1.002  # atempo rounds lengths; aim a hair faster than the bare minimum
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from audio_pipeline.core.errors import PipelineError, UsageError
-from audio_pipeline.core.models import Segment
+from audio_pipeline.core.results import Segment
 from audio_pipeline.metadata.manifest import DeliveredFile
 
 

@@ -34,7 +34,8 @@ from audio_pipeline.audio import wavfile
 from audio_pipeline.audio.loudness import measure
 from audio_pipeline.audio.waveform import AudioFacts, peaks, peaks_of_audio
 from audio_pipeline.core.display import clock, level
-from audio_pipeline.core.models import Episode, Loudness, Message, Programme, SegmentKind
+from audio_pipeline.core.models import Episode, Message
+from audio_pipeline.core.results import Loudness, Programme, SegmentKind
 from audio_pipeline.inputs.safety import ReviewFinding, ReviewState
 from audio_pipeline.text.checks import TextWarning
 from audio_pipeline.text.lexicon import EMPTY, Lexicon

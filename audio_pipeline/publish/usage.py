@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 
 from audio_pipeline.core import defaults
-from audio_pipeline.core.models import EngineUsage
+from audio_pipeline.core.results import EngineUsage
 from audio_pipeline.publish.ledger import Ledger, add_usage, usage_of_month
 from audio_pipeline.speech.engines.registry import EngineSet
 

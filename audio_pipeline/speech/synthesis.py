@@ -19,7 +19,8 @@ import numpy as np
 from audio_pipeline.audio import dsp, ffmpeg, wavfile
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EngineUnavailable, RenderError, SynthesisError
-from audio_pipeline.core.models import Clip, Message, VoiceProfile
+from audio_pipeline.core.models import Message, VoiceProfile
+from audio_pipeline.core.results import Clip
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.speech.cache import ClipCache, cache_key
 from audio_pipeline.speech.engines.base import AudioCheck, Engine

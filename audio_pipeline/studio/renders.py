@@ -23,7 +23,7 @@ from audio_pipeline.app.render import render_loaded
 from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.app.summary import Summary, summarize
 from audio_pipeline.core.errors import OutputError, PipelineError
-from audio_pipeline.core.models import Clip
+from audio_pipeline.core.results import Clip
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.publish.outputdir import episode_busy, episode_lock
 

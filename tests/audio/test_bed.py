@@ -10,7 +10,7 @@ import pytest
 from audio_pipeline.audio import dsp, loudness, wavfile
 from audio_pipeline.audio.bed import duck_depth, make_loop, render_bed
 from audio_pipeline.audio.mixdown import Mixdown
-from audio_pipeline.core.models import BedTrack, Loudness, Programme, Segment, SegmentKind
+from audio_pipeline.core.results import BedTrack, Loudness, Programme, Segment, SegmentKind
 from tests.conftest import SR, sine
 
 

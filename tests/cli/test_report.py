@@ -11,7 +11,7 @@ from audio_pipeline.app.batch import EpisodeResult
 from audio_pipeline.cli.progress import ConsoleReporter
 from audio_pipeline.cli.report import batch_summary
 from audio_pipeline.core.errors import InputError, Problem, RenderError
-from audio_pipeline.core.models import Clip
+from audio_pipeline.core.results import Clip
 
 
 def clip(name: str, cached: bool) -> Clip:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audio_pipeline.core.display import clock, level, loudness_line
-from audio_pipeline.core.models import Loudness
+from audio_pipeline.core.results import Loudness
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from wavinfo import WavInfoReader
 
 from audio_pipeline.audio import ffmpeg, wavfile
-from audio_pipeline.core.models import Deliverable, Loudness
+from audio_pipeline.core.results import Deliverable, Loudness
 from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
 from audio_pipeline.metadata import bwf
 from audio_pipeline.metadata.embed import embed_metadata

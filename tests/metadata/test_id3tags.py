@@ -12,7 +12,7 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
 from audio_pipeline.audio import ffmpeg
-from audio_pipeline.core.models import Deliverable
+from audio_pipeline.core.results import Deliverable
 from audio_pipeline.delivery.sinks import codec_args
 from audio_pipeline.inputs.policy import EMBEDDED
 from audio_pipeline.inputs.profiles import OutputFormat

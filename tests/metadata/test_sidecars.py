@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.core.models import Deliverable, Loudness
+from audio_pipeline.core.results import Deliverable, Loudness
 from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
 from audio_pipeline.metadata import cues, sidecars
 from audio_pipeline.metadata.policy import rescale

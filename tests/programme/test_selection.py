@@ -14,14 +14,9 @@ from audio_pipeline.app.batch import why_render
 from audio_pipeline.app.render import render_episode
 from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import InputError
-from audio_pipeline.core.models import (
-    Clip,
-    Message,
-    SelectOrder,
-    SelectRule,
-    Status,
-)
+from audio_pipeline.core.models import Message, SelectOrder, SelectRule, Status
 from audio_pipeline.core.project import Project
+from audio_pipeline.core.results import Clip
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.programme.selection import choose, queue_for
 from audio_pipeline.publish.ledger import Ledger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audio_pipeline.core.models import SegmentKind
+from audio_pipeline.core.results import SegmentKind
 from audio_pipeline.inputs.fields import parse_clock
 from audio_pipeline.programme.fill import fill_report, plan_fill
 from audio_pipeline.programme.timing import (
