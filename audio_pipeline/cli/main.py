@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 # the command modules register their commands on `app` when imported
-from audio_pipeline.cli import ledger, render, review, voices  # noqa: F401
+from audio_pipeline.cli import ledger, render, review, simulate, voices  # noqa: F401
 from audio_pipeline.cli.app import app
 
 
