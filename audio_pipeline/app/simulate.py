@@ -42,7 +42,7 @@ from audio_pipeline.audio.intelligibility import (
 from audio_pipeline.audio.loudness import LoudnessMeter
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EXIT_INVALID_INPUT, AudioDecodeError, PipelineError
-from audio_pipeline.core.models import Cue, Programme, Segment, SegmentKind
+from audio_pipeline.core.models import Cue, Deliverable, Programme, Segment, SegmentKind
 from audio_pipeline.core.project import Project
 from audio_pipeline.delivery.master import deliver
 from audio_pipeline.inputs.profiles import DeliveryProfile, load_profiles
@@ -316,6 +316,52 @@ class _Writers:
             writer.write(np.zeros(round(GAP_S * SIM_RATE), dtype=np.float32))
 
         return listen
+
+
+RENDER_SNRS = (5.0, 10.0)  # a render scores clean, 5 and 10 dB, with and without fading
+
+
+def score_deliverables(
+    programme: Programme,
+    deliverables: Sequence[Deliverable],
+    profiles: Sequence[DeliveryProfile],
+    *,
+    snrs: Sequence[float] = RENDER_SNRS,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """For a render: each AM profile's first deliverable (as written, decoded back) against
+    the plain programme (the mix the masters are made from, before any profile), message
+    by message over the profile's channel (shortwave for any but mediumwave). By profile
+    name, the dict Comparison.as_dict gives, with the file's name: for cues.json and the
+    summary. The programme's segment files must still exist (call it before publishing)."""
+    from audio_pipeline.audio.mixdown import Mixdown
+
+    spans = [(c.start, c.end) for c in programme.cues if c.kind is SegmentKind.MESSAGE]
+    labels = [c.message_id or str(c.index) for c in programme.cues if c.kind is SegmentKind.MESSAGE]
+    scores: dict[str, dict[str, Any]] = {}
+    if not spans:
+        return scores
+    mix = Mixdown(programme)
+    try:
+
+        def plain() -> Iterator[np.ndarray]:
+            for start, stop in mix.blocks(defaults.BLOCK_SAMPLES):
+                yield mix.render(start, stop)
+
+        for profile in profiles:
+            if profile.am_processing is None:
+                continue
+            d = next((d for d in deliverables if d.profile == profile.name), None)
+            if d is None:
+                continue
+            model = _channel(None, profile)
+            source = _Source(d.path, round(d.offset_samples * SR / d.sample_rate))
+            grid = conditions(snrs, fading=model.fading is not None)
+            result = compare(plain, source.blocks, spans, labels, model, grid, seed=seed)
+            scores[profile.name] = {"file": d.path.name, **result.as_dict()}
+    finally:
+        mix.close()
+    return scores
 
 
 def table_rows(result: Comparison) -> Iterable[tuple[str, list[tuple[float, float]]]]:

@@ -9,11 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_pipeline.app.simulate import SimulateError, simulate
+from audio_pipeline.app.simulate import SimulateError, score_deliverables, simulate
 from audio_pipeline.audio import wavfile
 from audio_pipeline.audio.channel import SIM_RATE
 from audio_pipeline.audio.dsp import resample
+from audio_pipeline.audio.loudness import measure
+from audio_pipeline.core.models import Cue, Programme, Segment, SegmentKind
 from audio_pipeline.core.project import Project
+from audio_pipeline.delivery.master import deliver
+from audio_pipeline.inputs.profiles import shipped_profiles
 from audio_pipeline.speech.engines.espeak_engine import EspeakEngine
 from tests.conftest import SR, make_project
 
@@ -107,3 +111,29 @@ def test_a_file_that_is_not_audio_is_an_input_error(project: Project) -> None:
     with pytest.raises(SimulateError) as info:
         simulate(project, str(path))
     assert str(info.value).startswith("notes.txt: cannot decode audio")
+
+
+@pytest.mark.slow
+def test_render_scores_each_am_profile_against_the_plain_programme(tmp_path: Path) -> None:
+    # what a render records in cues.json: built here from a one-message programme, mastered
+    # by the render's own delivery code
+    path = speech_file(tmp_path / "speech.wav")
+    x, _ = wavfile.read(path)
+    segment_path = tmp_path / "segment.wav"
+    wavfile.write(segment_path, x, SR, "float32")
+    loud = measure(x, SR)
+    segment = Segment(1, SegmentKind.MESSAGE, segment_path, 0, len(x), loud, "not-alone")
+    cue = Cue(1, SegmentKind.MESSAGE, 0, len(x), "not-alone")
+    programme = Programme("t", "t", SR, len(x), (segment,), (cue,))
+    profiles = [shipped_profiles()[0][name] for name in ("ebu-r128", "shortwave")]
+    out = tmp_path / "out"
+    out.mkdir()
+    delivery = deliver(programme, out, "t", profiles, reference_db=loud.integrated_lufs)
+    scores = score_deliverables(programme, delivery.deliverables, profiles)
+    assert list(scores) == ["shortwave"]  # only the AM profiles are heard over the air
+    doc = scores["shortwave"]
+    assert doc["file"] == "t-shortwave.mp3"
+    assert doc["conditions"] == ["clean", "5 dB", "10 dB", "5 dB fading", "10 dB fading"]
+    assert list(doc["messages"]) == ["not-alone"]
+    five = doc["mean"]["5 dB"]
+    assert five["processed"] > five["plain"] + 0.05

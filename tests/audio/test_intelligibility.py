@@ -168,3 +168,16 @@ def test_as_heard_is_the_same_for_the_same_seed() -> None:
     assert len(a) == len(x) // 3 and a.dtype == np.float32
     assert np.max(np.abs(a)) <= 1.0
     assert text_seed("not-alone") == text_seed("not-alone") != text_seed("church-prays")
+
+
+def test_as_heard_through_a_profile_chain_keeps_the_clip_length() -> None:
+    # the review page's player: a clip through the shortwave chain, then over the air
+    from audio_pipeline.delivery.streams import profile_chain
+    from audio_pipeline.inputs.profiles import shipped_profiles
+
+    profile = shipped_profiles()[0]["shortwave"]
+    x = np.repeat(speech(0), 3).astype(np.float32)
+    heard = as_heard(x, 48_000, seed=1, processing=profile_chain(profile, -23.0))
+    plain = as_heard(x, 48_000, seed=1)
+    assert len(heard) == len(plain) == len(x) // 3
+    assert float(np.std(heard)) > float(np.std(plain))  # denser: louder at the same setting
