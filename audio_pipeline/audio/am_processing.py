@@ -22,7 +22,11 @@ modulation (density) without audible distortion, in this order, and so does this
 The chain's levels are relative to the speech level the programme was normalized to
 (`reference_db`); the master's gain then brings the result to the profile's target, and its
 true-peak limiter takes what the codecs bring back (MP3/MP2 overshoot) after encoding.
-Presets: gentle, standard, dense; every field can be overridden in the profile YAML.
+Presets: gentle, standard, dense (a PLR of about 13, 11 and 9 dB over speech out of the
+chain); every field can be overridden in the profile YAML. The standard preset was tuned on
+the sample episodes with the channel simulator: it is the density at which ESTOI on a clean
+channel stays within 0.03 of the plain master (without a music bed) while the shortwave
+deliverable stays at or under 12 dB PLR (see the README, "Intelligibility on the air").
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ class AMProcessing:
 
     preset: str = "standard"
     highpass_hz: float = 100.0
-    dispersion_ms: float = 6.0
+    dispersion_ms: float = 8.0
     agc_range_db: float = 10.0
     agc_attack_s: float = 0.5
     agc_release_db_s: float = 3.0
@@ -58,11 +62,11 @@ class AMProcessing:
     presence_db: float = 8.0
     presence_hz: float = 2000.0
     crossovers_hz: tuple[float, ...] = (400.0, 1000.0, 2200.0)
-    compression_ratio: float = 2.0
+    compression_ratio: float = 1.5
     compression_threshold_db: float = 0.0
     attack_ms: tuple[float, ...] = (20.0, 10.0, 5.0, 3.0)
     release_db_s: tuple[float, ...] = (40.0, 60.0, 80.0, 100.0)
-    density_db: float = 3.0
+    density_db: float = 2.5
 
     @property
     def bands(self) -> int:
@@ -84,9 +88,9 @@ PRESETS = {
         highpass_hz=120.0,
         agc_range_db=12.0,
         presence_db=10.0,
-        compression_ratio=3.0,
+        compression_ratio=2.5,
         compression_threshold_db=-3.0,
-        density_db=5.0,
+        density_db=7.0,
     ),
 }
 

@@ -201,7 +201,7 @@ def test_am_processing_preset_and_overrides(project: Project) -> None:
     assert am.crossovers_hz == (300.0, 800.0, 1600.0, 3000.0)
     assert am.attack_ms == (20.0, 12.0, 8.0, 5.0, 3.0)
     assert am.release_db_s == (90.0,) * 5  # one number: every band
-    assert am.compression_ratio == 3.0  # the dense preset's, not overridden
+    assert am.compression_ratio == 2.5  # the dense preset's, not overridden
 
 
 @pytest.mark.parametrize(
