@@ -31,6 +31,7 @@ deliverable stays at or under 12 dB PLR (see the README, "Intelligibility on the
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -160,13 +161,7 @@ def am_chain(
     slope, the high-pass, the presence shelf, the phase rotator and the crossover are one
     bank of FIR kernels (linear phase but for the rotation), inside the multiband stage."""
     edges = band_edges(settings, band)
-
-    def shape(freqs: np.ndarray) -> np.ndarray:
-        slope = first_order_highpass_db(freqs, band.highpass_hz)
-        return np.asarray(slope + shelf_db(settings, freqs, rate))
-
-    bank_edges = [*edges[:-1], edges[-1] + FIR_TOP_ROOM_HZ]
-    kernels, delay = shaped_band_kernels(bank_edges, shape, settings.dispersion_ms / 1000, rate)
+    kernels, delay = band_bank(settings, band, rate)
     return [
         GatedAGC(
             reference_db + AGC_TARGET_OVER_REFERENCE_DB,
@@ -195,19 +190,42 @@ def am_chain(
     ]
 
 
+@functools.cache
+def band_bank(settings: AMProcessing, band: BandLimit, rate: int) -> tuple[np.ndarray, int]:
+    """The multiband stage's FIR kernels and their delay (designed once per profile: a
+    render builds the chain for every pass and round)."""
+    edges = band_edges(settings, band)
+
+    def shape(freqs: np.ndarray) -> np.ndarray:
+        slope = first_order_highpass_db(freqs, band.highpass_hz)
+        return np.asarray(slope + shelf_db(settings, freqs, rate))
+
+    bank_edges = [*edges[:-1], edges[-1] + FIR_TOP_ROOM_HZ]
+    kernels, delay = shaped_band_kernels(bank_edges, shape, settings.dispersion_ms / 1000, rate)
+    kernels.flags.writeable = False
+    return kernels, delay
+
+
+@functools.cache
+def _band_only(settings: AMProcessing, band: BandLimit, rate: int) -> tuple[np.ndarray, int]:
+    edges = band_edges(settings, band)
+    kernels, delay = shaped_band_kernels(
+        [edges[0], edges[-1] + FIR_TOP_ROOM_HZ],
+        lambda f: first_order_highpass_db(f, band.highpass_hz),
+        0.0,
+        rate,
+    )
+    kernels.flags.writeable = False
+    return kernels, delay
+
+
 class LinearPhaseBand(Chunked):
     """The band limit of the AM chain's filter bank (its slopes, no shelf, no rotation), on
     its own: for what joins the processed speech afterwards (the music bed), so it is
     band-limited like the speech and, like it, without phase distortion."""
 
     def __init__(self, settings: AMProcessing, band: BandLimit, rate: int) -> None:
-        edges = band_edges(settings, band)
-        kernels, delay = shaped_band_kernels(
-            [edges[0], edges[-1] + FIR_TOP_ROOM_HZ],
-            lambda f: first_order_highpass_db(f, band.highpass_hz),
-            0.0,
-            rate,
-        )
+        kernels, delay = _band_only(settings, band, rate)
         super().__init__(CHUNK_FRAMES * max(1, round(FRAME_S * rate)), latency=delay)
         self.fir = FIRBank(kernels)
 
