@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EPISODE ?= input/episodes/2026-w47.yaml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-setup lint typecheck bench clean
+.PHONY: demo test test-setup lint typecheck bench bench-intelligibility clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: test-setup lint typecheck
 BENCH_ARGS ?=
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Intelligibility on the air (bench/intelligibility.py): every sample episode rendered with
+# the AM profiles and heard over the simulated channel; about 20 minutes; writes the
+# intelligibility section of bench/RESULTS.md and bench/intelligibility.json.
+bench-intelligibility: $(VENV)/.installed-test
+	$(BIN)/python -m bench.intelligibility
 
 # System packages the tests need (Debian's chromium and chromedriver); idempotent.
 test-setup:
