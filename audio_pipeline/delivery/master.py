@@ -38,6 +38,7 @@ from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.results import Deliverable, Programme, SegmentKind
 from audio_pipeline.delivery.calibrate import calibrate_codec, calibration_excerpt
 from audio_pipeline.delivery.headroom import FRAME
+from audio_pipeline.delivery.peakfix import PeakFix, find_overshoots
 from audio_pipeline.delivery.sinks import (
     FileMeasure,
     _EncoderFeed,
@@ -66,6 +67,7 @@ SR = defaults.SAMPLE_RATE
 MAX_ENCODE_ROUNDS = 4
 ENCODED_TOLERANCE_LU = 0.15  # a file further than this from its target is made again
 MESSAGE_TOLERANCE_LU = 0.5  # a listener never rides the volume: no message further off
+PEAK_FIX_MARGIN_DB = 0.1
 
 
 def _scaled_spans(
@@ -95,6 +97,8 @@ class _Plan:
     level_fix: dict[OutputFormat, float]
     processed: ProcessedSpeech | None = None  # pass 1's processed speech, replayed
     results: dict[OutputFormat, FileMeasure] = field(default_factory=dict)
+    # where a codec brought peaks back over the ceiling: taken down there next time
+    peak_fix: dict[OutputFormat, PeakFix] = field(default_factory=dict)
 
     @property
     def formats(self) -> list[OutputFormat]:
@@ -164,6 +168,7 @@ class _Group:
     limiter: StreamLimiter
     sinks: list[_EncoderFeed | _WavSink | _SliceWriter]
     position: int = 0
+    peak_fix: PeakFix | None = None
 
     def push(self, y: np.ndarray) -> None:
         for block in self.limiter.push(_gained(y, self.gain)):
@@ -178,6 +183,13 @@ class _Group:
                 sink(self.position, np.zeros(round(delay * SR / fmt.sample_rate) + 1, np.float32))
 
     def _out(self, block: np.ndarray) -> None:
+        dips = (
+            self.peak_fix.curve(self.position, self.position + len(block))
+            if self.peak_fix
+            else None
+        )
+        if dips is not None:
+            block = (block * dips).astype(np.float32)
         for sink in self.sinks:
             sink(self.position, block)
         self.position += len(block)
@@ -185,18 +197,20 @@ class _Group:
 
 def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) -> list[_Group]:
     """The limited streams this round needs for `pending` files of one profile."""
-    by_key: dict[tuple[float, float], list[OutputFormat]] = {}
+    by_key: dict[tuple[float, float, PeakFix | None], list[OutputFormat]] = {}
     for fmt in pending:
-        by_key.setdefault((plan.level_fix[fmt], plan.ceilings[fmt]), []).append(fmt)
+        key = (plan.level_fix[fmt], plan.ceilings[fmt], plan.peak_fix.get(fmt))
+        by_key.setdefault(key, []).append(fmt)
     groups = []
     try:
-        for (fix, ceiling), formats in by_key.items():
+        for (fix, ceiling, peak_fix), formats in by_key.items():
             group = _Group(
                 plan,
                 formats,
                 dsp.db_to_gain(plan.gain_db + fix),
                 StreamLimiter(ceiling - LIMIT_MARGIN_DB),
                 [],
+                peak_fix=peak_fix,
             )
             groups.append(group)
             for f in formats:
@@ -416,7 +430,10 @@ def _judge(plan: _Plan, fmt: OutputFormat, measured: FileMeasure, round_no: int)
     profile = plan.profile
     plan.results[fmt] = measured
     error = profile.target_lufs - measured.loudness.integrated_lufs
-    over = measured.loudness.true_peak_dbtp - profile.true_peak_dbtp
+    # a file its codec once brought over the ceiling has its noise right at it: it must
+    # come in with a margin, or a meter oversampling further (ffmpeg's) reads it over
+    margin = PEAK_FIX_MARGIN_DB if fmt in plan.peak_fix else 0.0
+    over = measured.loudness.true_peak_dbtp - (profile.true_peak_dbtp - margin)
     log.info(
         "%s round %d: %.2f LUFS, %.2f dBTP (fix %+.2f dB, ceiling %.2f, codec %+.2f)",
         plan.paths[fmt].name,
@@ -431,7 +448,14 @@ def _judge(plan: _Plan, fmt: OutputFormat, measured: FileMeasure, round_no: int)
     if abs(error) > ENCODED_TOLERANCE_LU or over > 0:
         if abs(error) > ENCODED_TOLERANCE_LU:
             plan.level_fix[fmt] += error
-        if over > 0:
+        if over > 0 and fmt.codec != "wav":
+            # the codec brought peaks back: take them down where they are (peakfix.py)
+            limit = profile.true_peak_dbtp - PEAK_FIX_MARGIN_DB
+            found = find_overshoots(plan.paths[fmt], fmt, plan.delays[fmt], limit)
+            plan.peak_fix[fmt] = plan.peak_fix.get(fmt, PeakFix()).merged(found)
+            if not found.dips:
+                plan.ceilings[fmt] -= over + 0.1
+        elif over > 0:
             plan.ceilings[fmt] -= over + 0.1  # encoder overshoot: give it that headroom
         return True
     return False
