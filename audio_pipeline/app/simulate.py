@@ -140,9 +140,15 @@ def simulate(
         return Simulation(result, chosen.name, plain.path.name, processed.path.name, heard, note)
 
 
+def channel_for(profile: DeliveryProfile) -> ChannelModel:
+    """The band a profile is made for: its own name's channel (mediumwave), else shortwave
+    (the harder one: it fades)."""
+    return CHANNELS.get(profile.name, CHANNELS["shortwave"])
+
+
 def _channel(name: str | None, profile: DeliveryProfile) -> ChannelModel:
     if name is None:
-        return CHANNELS.get(profile.name, CHANNELS["shortwave"])
+        return channel_for(profile)
     if name not in CHANNELS:
         raise SimulateError(f"--channel: unknown channel '{name}'; allowed: {', '.join(CHANNELS)}")
     return CHANNELS[name]
