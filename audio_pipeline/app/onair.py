@@ -17,9 +17,10 @@ from audio_pipeline.audio import wavfile
 from audio_pipeline.audio.channel import SIM_RATE, ChannelModel
 from audio_pipeline.audio.intelligibility import AS_HEARD, as_heard, text_seed
 from audio_pipeline.core import defaults
+from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import Deliverable, Programme
 from audio_pipeline.delivery.streams import profile_chain
-from audio_pipeline.inputs.profiles import DeliveryProfile
+from audio_pipeline.inputs.profiles import DeliveryProfile, load_profiles
 
 HEARD_CONDITION = AS_HEARD  # a fair night: 10 dB SNR, with the band's fading on shortwave
 
@@ -108,3 +109,16 @@ def score_lines(scores: Mapping[str, Mapping[str, Any]]) -> list[str]:
             f"ESTOI plain -> processed: {'; '.join(cells)}"
         )
     return lines
+
+
+def heard_preview(project: Project, preview: Path, message_id: str) -> tuple[Path, str] | None:
+    """A preview clip (48 kHz, at the speech target) as heard on air, written beside it
+    (`<id>.heard.wav`) through the project's shortwave profile: the studio plays it under
+    the clean preview. Returns its path and label; None without a shortwave profile."""
+    profiles, _ = load_profiles(project)
+    listening = listening_for([], profiles, defaults.TARGET_LUFS)
+    if listening is None:
+        return None
+    samples, _rate = wavfile.read(preview)
+    href = write_heard(preview.parent, preview.name, samples, message_id, listening)
+    return preview.parent / href, listening.label
