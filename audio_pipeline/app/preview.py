@@ -27,6 +27,7 @@ from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Message, Status, VoiceProfile
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import Clip, Loudness
+from audio_pipeline.engines.registry import ENGINES, EngineSet
 from audio_pipeline.inputs.messages import MessageIndex, load_messages
 from audio_pipeline.inputs.profiles import load_profiles
 from audio_pipeline.inputs.safety import Gate, approval_problem, review_state
@@ -34,7 +35,6 @@ from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.outputdir import Staging, episode_lock
 from audio_pipeline.publish.review import REVIEW_FILE, review_clip, review_html, write_review
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, load_clip, synthesize_clip
 from audio_pipeline.text.checks import TextWarning
 from audio_pipeline.text.normalize import review_warnings

@@ -35,6 +35,7 @@ from audio_pipeline.core.errors import OutputError, explain_os_error
 from audio_pipeline.core.project import Project, real_path
 from audio_pipeline.core.results import EngineUsage, RunReport
 from audio_pipeline.delivery.master import deliver
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
 from audio_pipeline.metadata.manifest import (
     manifest_document,
@@ -45,7 +46,6 @@ from audio_pipeline.metadata.manifest import (
 from audio_pipeline.metadata.write import write_metadata
 from audio_pipeline.programme.timing import Slot
 from audio_pipeline.publish.outputdir import Staging, episode_lock, queue_lock
-from audio_pipeline.speech.engines.registry import EngineSet
 
 
 def render_episode(

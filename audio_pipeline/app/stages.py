@@ -29,6 +29,7 @@ from audio_pipeline.core.results import (
     fallback_warning,
 )
 from audio_pipeline.delivery.master import Delivery
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.inputs.profiles import load_profiles
 from audio_pipeline.inputs.safety import Gate, review_state
@@ -50,7 +51,6 @@ from audio_pipeline.publish.outputdir import Staging
 from audio_pipeline.publish.review import episode_page, write_review
 from audio_pipeline.publish.usage import flush_usage, month_usage, usage_warnings
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, cast_jobs, synthesize_all
 
 

@@ -17,8 +17,8 @@ from audio_pipeline.audio.loudness import measure
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import Programme, Segment, SegmentKind
 from audio_pipeline.delivery.master import deliver
+from audio_pipeline.engines.espeak_engine import EspeakEngine
 from audio_pipeline.inputs.profiles import shipped_profiles
-from audio_pipeline.speech.engines.espeak_engine import EspeakEngine
 from tests.conftest import SR, make_project
 
 SENTENCES = ("하나님은 당신을 잊지 않으셨습니다.", "오늘도 힘을 내십시오.")

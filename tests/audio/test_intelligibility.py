@@ -25,7 +25,7 @@ from audio_pipeline.audio.intelligibility import (
     score_version,
     text_seed,
 )
-from audio_pipeline.speech.engines.espeak_engine import EspeakEngine
+from audio_pipeline.engines.espeak_engine import EspeakEngine
 
 SENTENCES = (
     "하나님은 당신을 잊지 않으셨습니다.",

@@ -38,8 +38,8 @@ def test_requests_in_window_counts_the_busiest_window() -> None:
 @pytest.mark.slow
 def test_smoke_run_counts_clips_and_requests(tmp_path: Path) -> None:
     from audio_pipeline.core.project import Project
+    from audio_pipeline.engines.gtts_engine import GttsEngine
     from audio_pipeline.inputs.episodes import load_episode
-    from audio_pipeline.speech.engines.gtts_engine import GttsEngine
     from audio_pipeline.speech.synthesis import script_for
 
     out = tmp_path / "RESULTS.md"
