@@ -75,7 +75,7 @@ def test_the_sample_partner_episode_encodes_each_file_once(
     shutil.copytree(base.root / "voices", root / "voices")
     shutil.copytree(base.root / "input", root / "input")
     project = Project.at(root, cache_dir=base.cache_dir)
-    caplog.set_level(logging.INFO, logger="audio_pipeline.delivery.master")
+    caplog.set_level(logging.INFO, logger="audio_pipeline.delivery")
     report = render_episode(
         project, root / "input/episodes/2026-w47-partner.yaml", RenderSettings(concurrency=1)
     )
