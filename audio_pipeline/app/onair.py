@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from audio_pipeline.delivery.streams import profile_chain
 from audio_pipeline.inputs.profiles import DeliveryProfile, load_profiles
 
 HEARD_CONDITION = AS_HEARD  # a fair night: 10 dB SNR, with the band's fading on shortwave
+HEARD_DIR = "heard"  # beside clips/: the as-heard versions, for the reviewer's ears only
 
 
 @dataclass(frozen=True)
@@ -57,15 +58,16 @@ def listening_for(
 
 
 def heard_href(href: str) -> str:
-    """`clips/<id>.wav` -> `clips/<id>.heard.wav`."""
-    return href.removesuffix(".wav") + ".heard.wav"
+    """`clips/<id>.wav` -> `heard/<id>.wav`: a folder of its own, so `clips/` keeps holding
+    exactly the broadcast clips a partner may take, and nothing simulated is mistaken for one."""
+    return f"{HEARD_DIR}/{PurePosixPath(href).name}"
 
 
 def write_heard(
     folder: Path, href: str, samples: np.ndarray, message_id: str, listening: Listening
 ) -> str:
     """The clip at `href` (48 kHz) through the profile's chain and over the channel, written
-    beside it as 16-bit PCM at the channel's rate; returns its href. Seeded by the message
+    under heard/ as 16-bit PCM at the channel's rate; returns its href. Seeded by the message
     id: the same clip always sounds the same, and two clips do not share their noise."""
     chain = profile_chain(listening.profile, listening.reference_db)
     heard = as_heard(
@@ -77,6 +79,7 @@ def write_heard(
         condition=HEARD_CONDITION,
     )
     out = heard_href(href)
+    (folder / HEARD_DIR).mkdir(exist_ok=True)
     wavfile.write(folder / out, heard, SIM_RATE, "pcm16")
     return out
 
@@ -112,8 +115,8 @@ def score_lines(scores: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def heard_preview(project: Project, preview: Path, message_id: str) -> tuple[Path, str] | None:
-    """A preview clip (48 kHz, at the speech target) as heard on air, written beside it
-    (`<id>.heard.wav`) through the project's shortwave profile: the studio plays it under
+    """A preview clip (48 kHz, at the speech target) as heard on air, written next to it
+    (`heard/<id>.wav`) through the project's shortwave profile: the studio plays it under
     the clean preview. Returns its path and label; None without a shortwave profile."""
     profiles, _ = load_profiles(project)
     listening = listening_for([], profiles, defaults.TARGET_LUFS)

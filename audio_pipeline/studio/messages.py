@@ -14,17 +14,17 @@ from starlette.routing import Route
 
 from audio_pipeline.app import approval, editing
 from audio_pipeline.app.ledger import open_ledger
-from audio_pipeline.app.onair import heard_preview
+from audio_pipeline.app.onair import HEARD_DIR, heard_preview
 from audio_pipeline.app.preview import preview_message
 from audio_pipeline.core.errors import InputError, PipelineError, Problem
 from audio_pipeline.core.models import Approval, Message
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.registry import ENGINES
 from audio_pipeline.inputs.edit import file_sha256
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.safety import Gate
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.ledger_records import MessagePlacement
-from audio_pipeline.speech.engines.registry import ENGINES
 from audio_pipeline.studio.pages import (
     call,
     failure,
@@ -356,9 +356,10 @@ async def preview_audio(request: Request) -> Response:
         message_id = _message_id(request)
     except PipelineError as exc:
         return failure(request, exc)
-    heard = request.url.path.endswith("/heard.wav")
-    name = f"{message_id}.heard.wav" if heard else f"{message_id}.wav"
-    path = _inside(project.output_dir / "preview", name)
+    folder = project.output_dir / "preview"
+    if request.url.path.endswith("/heard.wav"):
+        folder = folder / HEARD_DIR
+    path = _inside(folder, f"{message_id}.wav")
     if path is None:
         return Response("no preview of this message yet", status_code=404)
     return FileResponse(path, media_type="audio/wav")

@@ -58,7 +58,7 @@ def test_the_episode_s_own_am_profile_is_heard_else_the_shipped_shortwave() -> N
     alone = listening_for([plain], SHIPPED, -23.0)
     assert alone is not None and alone.profile.name == "shortwave"
     assert listening_for([plain], {"ebu-r128": plain}, -23.0) is None
-    assert heard_href("clips/not-alone.wav") == "clips/not-alone.heard.wav"
+    assert heard_href("clips/not-alone.wav") == "heard/not-alone.wav"
 
 
 def test_a_clip_as_heard_is_band_limited_noisy_seeded_and_as_long(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_a_clip_as_heard_is_band_limited_noisy_seeded_and_as_long(tmp_path: Path
     (tmp_path / "clips").mkdir()
     href = write_heard(tmp_path, "clips/a.wav", clean, "a", listening)
     rate, heard = scipy_wav.read(tmp_path / href)
-    assert href == "clips/a.heard.wav" and rate == 16_000 and heard.dtype == np.int16
+    assert href == "heard/a.wav" and rate == 16_000 and heard.dtype == np.int16
     assert abs(len(heard) / rate - 4.0) < 0.05
     x = heard.astype(np.float64) / 32768
     spectrum = np.abs(np.fft.rfft(x)) ** 2
@@ -83,7 +83,7 @@ def test_a_clip_as_heard_is_band_limited_noisy_seeded_and_as_long(tmp_path: Path
     write_heard(tmp_path, "clips/a.wav", clean, "a", listening)
     assert (tmp_path / href).read_bytes() == first  # the same clip always sounds the same
     write_heard(tmp_path, "clips/b.wav", clean, "b", listening)
-    assert (tmp_path / "clips/b.heard.wav").read_bytes() != first  # its own noise
+    assert (tmp_path / "heard/b.wav").read_bytes() != first  # its own noise
 
 
 def test_score_lines_tell_each_condition_plain_to_processed() -> None:
@@ -140,20 +140,20 @@ def test_a_shortwave_render_scores_its_files_and_plays_each_clip_as_heard(
     players = audios(folder / "review.html")
     heard = [a for a in players if a.get("class") == "heard"]
     assert [a["src"] for a in heard] == [
-        "clips/church-prays.heard.wav",
-        "clips/not-alone.heard.wav",
+        "heard/church-prays.wav",
+        "heard/not-alone.wav",
     ]
     for a in heard:
         assert "as heard on shortwave" in str(a["aria-label"])
         rate, samples = scipy_wav.read(folder / str(a["src"]))
-        clean_rate, clean = scipy_wav.read(folder / str(a["src"]).replace(".heard", ""))
+        clean_rate, clean = scipy_wav.read(folder / str(a["src"]).replace("heard/", "clips/"))
         assert rate == 16_000 and clean_rate == SR
         assert abs(len(samples) / rate - len(clean) / clean_rate) < 0.05
     # published like every file: listed, with its hash, in the manifest
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     listed = {f["file"]: f["sha256"] for f in manifest["outputs"]}
-    data = (folder / "clips/not-alone.heard.wav").read_bytes()
-    assert listed["clips/not-alone.heard.wav"] == hashlib.sha256(data).hexdigest()
+    data = (folder / "heard/not-alone.wav").read_bytes()
+    assert listed["heard/not-alone.wav"] == hashlib.sha256(data).hexdigest()
 
 
 def test_an_episode_without_am_profiles_is_not_scored(
