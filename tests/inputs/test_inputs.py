@@ -195,14 +195,3 @@ def test_utf8_bom_is_accepted(project: Project) -> None:
     path = write_yaml(project.episodes_dir / "test-ep.yaml", episode_data())
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert load_episode(path, project).episode.id == "test-ep"
-
-
-def test_voice_option_problems(project: Project) -> None:
-    write_yaml(
-        project.voices_dir / "bad-voice.yaml",
-        {"engine": "espeak", "options": {"rate": 9000, "variant": "nobody", "speed": 1}},
-    )
-    lines = problems_of(project, voice="bad-voice")
-    assert any("options.rate: 9000 is out of range; allowed: 80 to 450" in line for line in lines)
-    assert any("options.variant: 'nobody' is not an espeak-ng variant" in line for line in lines)
-    assert any("options.speed: unknown option for engine espeak" in line for line in lines)
