@@ -1,15 +1,13 @@
-"""Delivery profiles: shipped defaults, project profiles, and the episode's slot fields."""
+"""Delivery profiles: the shipped ones as specified, a project's own adding to and overriding
+them, and the problems of an invalid one."""
 
 from __future__ import annotations
 
 import pytest
 
-from audio_pipeline.core.errors import InputError
 from audio_pipeline.core.project import Project
-from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.inputs.profiles import load_profiles, shipped_profiles
 from tests.conftest import write_yaml
-from tests.inputs.test_inputs import episode_data
 
 
 def test_shipped_profiles_are_valid_and_as_specified() -> None:
@@ -70,96 +68,6 @@ def test_invalid_profile_names_file_and_field(project: Project) -> None:
     )
     assert any("formats[1].sample_rate: 8000 is not allowed for mp3" in line for line in lines)
     assert any("formats[1].bitrate_k: 33 is not allowed for mp3" in line for line in lines)
-
-
-def problems_of(project: Project, **changes: object) -> list[str]:
-    path = write_yaml(project.episodes_dir / "test-ep.yaml", episode_data(**changes))
-    with pytest.raises(InputError) as info:
-        load_episode(path, project)
-    return [str(p) for p in info.value.problems]
-
-
-def test_episode_deliverables_and_slot_fields_load(project: Project) -> None:
-    path = write_yaml(
-        project.episodes_dir / "test-ep.yaml",
-        episode_data(
-            deliverables=["ebu-r128", "shortwave"],
-            slot="15:00",
-            margin="1:30",
-            fit="exact",
-            max_tempo=1.03,
-            crossfade_s=0.4,
-        ),
-    )
-    inputs = load_episode(path, project)
-    ep = inputs.episode
-    assert [p.name for p in inputs.delivery_profiles()] == ["ebu-r128", "shortwave"]
-    assert (ep.slot_s, ep.margin_s, ep.fit, ep.max_tempo, ep.crossfade_s) == (
-        900.0,
-        90.0,
-        "exact",
-        1.03,
-        0.4,
-    )
-    assert ep.target_length_s == 810.0
-
-
-def test_no_deliverables_means_the_implicit_programme(project: Project) -> None:
-    inputs = load_episode(project.root / "input/episodes/2026-w47.yaml", project)
-    (profile,) = inputs.delivery_profiles()
-    assert profile.name == "programme"
-    assert [f.filename("2026-w47", "programme") for f in profile.formats] == [
-        "2026-w47.wav",
-        "2026-w47.mp3",
-    ]
-
-
-def test_unknown_profile_and_bad_slot_fields(project: Project) -> None:
-    lines = problems_of(
-        project,
-        deliverables=["ebu-r128", "longwave"],
-        slot="quarter hour",
-        fit="snug",
-        max_tempo=1.2,
-    )
-    text = "\n".join(lines)
-    assert (
-        "deliverables[1]: unknown profile 'longwave'; "
-        "profiles: ebu-r128, mediumwave, podcast, shortwave" in text
-    )
-    assert "slot: 'quarter hour' is not a duration; write mm:ss (e.g. 15:00) or seconds" in text
-    assert "fit: 'snug' is not allowed; allowed: max, exact" in text
-    assert "max_tempo: 1.2 is out of range; allowed: 1 to 1.05" in text
-
-
-def test_margin_must_be_shorter_than_the_slot(project: Project) -> None:
-    assert any(
-        "margin: must be shorter than the slot" in line
-        for line in problems_of(project, slot="2:00", margin="2:00")
-    )
-
-
-def test_bed_problems_are_named_under_bed(project: Project) -> None:
-    lines = problems_of(
-        project, bed={"file": "voices/beds/none.wav", "under": "everything", "level_lu": 0}
-    )
-    text = "\n".join(lines)
-    assert "bed.file: 'voices/beds/none.wav' does not exist" in text
-    assert "bed.under: 'everything' is not allowed; allowed: programme, bumpers" in text
-    assert "bed.level_lu: 0 is out of range; allowed: -40 to -6" in text
-
-
-def test_two_profiles_writing_one_file_is_a_problem(project: Project) -> None:
-    write_yaml(
-        project.root / "input/profiles/clash.yaml",
-        {
-            "target_lufs": -23,
-            "true_peak_dbtp": -1,
-            "formats": [{"codec": "wav", "file": "{episode}-ebu-r128.{ext}"}],
-        },
-    )
-    lines = problems_of(project, deliverables=["ebu-r128", "clash"])
-    assert any("writes test-ep-ebu-r128.wav, as 'ebu-r128' does" in line for line in lines)
 
 
 def test_shipped_am_profiles_use_the_am_chain() -> None:
