@@ -89,11 +89,6 @@ def test_what_ends_a_sentence(paragraph: str, expected: list[str]) -> None:
     assert sentences.sentences(paragraph) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the closing quote or bracket after a sentence's end is taken as part of the "
-    "separator and dropped from the sentence",
-)
 def test_a_sentence_keeps_the_closing_quote_that_follows_its_end() -> None:
     assert sentences.sentences('그가 말했다. "힘내라!" 그리고 갔다.') == [
         "그가 말했다.",
