@@ -1,6 +1,9 @@
-"""The azure and google-cloud engines, their real code against local HTTPS stand-ins of the
-services (tests/standins/), reached through HTTPS_PROXY with a test CA: certificates
-verified, the real hostnames, faults injected per request."""
+"""What the REST engines share (rest.py): retries to the same audio, answers no retry can
+change, credentials, certificate checks, connection reuse, the voice list and the probe.
+
+Each test runs both services' real code (azure, google-cloud) against local HTTPS stand-ins
+(tests/standins/), reached through HTTPS_PROXY with a test CA: certificates verified, the
+real hostnames, faults injected per request."""
 
 from __future__ import annotations
 
@@ -14,15 +17,9 @@ from audio_pipeline.core.errors import EngineUnavailable
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.base import Engine, EngineSettings, NetworkSettings
+from audio_pipeline.speech.engines.base import Engine, EngineSettings
 from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
-from audio_pipeline.speech.synthesis import (
-    ClipJob,
-    passage_check,
-    script_for,
-    synthesize_all,
-    synthesize_audio,
-)
+from audio_pipeline.speech.synthesis import ClipJob, passage_check, synthesize_all
 from tests.episodes import add_messages
 from tests.standins import AZURE_KEY, GOOGLE_KEY, KEYS, NET, Serve
 from tests.standins.server import TRANSIENT_FAULTS, Schedule
@@ -44,17 +41,6 @@ def jobs(project: Project, voice: str, count: int) -> list[ClipJob]:
     voices, problems = load_voices(project)
     assert problems == []
     return [ClipJob(messages[i], voices[voice], voices["ko-offline"]) for i in ids]
-
-
-@pytest.mark.parametrize("name", SERVICES)
-def test_text_with_markup_characters_reaches_the_service_as_text(standin: Serve, name: str) -> None:
-    server = standin(Schedule(0.0), name)
-    passage = [("주님 <사랑> & \"은혜\" '평안'", 0.5), ("둘째 & 셋째.", 0.0)]
-    audio = engine(name).synthesize_passage(passage, {})
-    (record,) = server.synthesis_records()
-    # the stand-in parsed the SSML and read back exactly the words, markup characters as text
-    assert record.text == "주님 <사랑> & \"은혜\" '평안'둘째 & 셋째."
-    assert audio.requests == 1 and len(audio.samples) / audio.sample_rate > 1.0
 
 
 @pytest.mark.parametrize("fault", TRANSIENT_FAULTS)
@@ -159,31 +145,6 @@ def test_one_connection_carries_many_requests(standin: Serve, name: str) -> None
         eng.synthesize(f"{n + 1}번째 문장입니다.", {})
     assert len(server.synthesis_records()) == 5
     assert server.connections == 1  # one TLS handshake, not one per request
-
-
-@pytest.mark.parametrize("name", SERVICES)
-def test_a_long_message_is_split_at_sentences_with_breaks_inside_requests(
-    standin: Serve, project: Project, name: str
-) -> None:
-    from audio_pipeline.inputs.messages import load_messages
-
-    server = standin(Schedule(0.0), name)
-    voices, _ = load_voices(project)
-    voice = voices[VOICE[name]]
-    message = next(iter(load_messages(project).messages.values()))
-    long_text = " ".join(f"우리는 {n}번째로 당신을 위해 함께 기도하고 있습니다." for n in range(90))
-    message = type(message)(**{**message.__dict__, "text": long_text})
-    # minutes of audio per answer take the stand-in a few seconds to make
-    slow = NetworkSettings(**{**NET.__dict__, "read_timeout_s": 20.0, "attempt_timeout_s": 40.0})
-    eng = EngineSet(EngineSettings(slow)).for_voice(voice)
-    script = script_for(message, voice, eng)
-    _, requests = synthesize_audio(eng, voice, script)
-    sent = server.synthesis_records()
-    assert 2 <= len(sent) == requests < len(script.sentences)
-    said = "".join(r.text or "" for r in sent)
-    assert "".join(said.split()) == "".join(script.spoken_text.split())
-    chars, billed_requests = eng.take_usage()
-    assert billed_requests == len(sent) and chars > len(script.spoken_text)
 
 
 @pytest.mark.parametrize("name", SERVICES)
