@@ -42,15 +42,6 @@ def test_a_run_is_flushed_once_and_months_are_kept_apart(standin: Serve, tmp_pat
     assert len(server.synthesis_records()) == 2
 
 
-def test_azure_counts_markup_but_not_speak_and_voice_tags() -> None:
-    engine = EngineSet(
-        EngineSettings(NET, environ={"SPEECH_KEY": "k" * 32, "SPEECH_REGION": "koreacentral"})
-    ).get("azure")
-    _, billed = engine.request([("가나다", 0.5), ("漢字", 0.0)], engine.resolved_options({}))  # type: ignore[attr-defined]
-    # 가나다 + <break time="500ms" /> + 漢字, each hanja counted twice (Azure billing rules)
-    assert billed == len('가나다<break time="500ms" />漢字') + 2
-
-
 def test_warnings_as_the_free_tier_approaches_and_is_passed(tmp_path: Path) -> None:
     limits = usage_limits({"AUDIO_PIPELINE_FREE_CHARS_AZURE": "1000"})
     assert limits["azure"] == 1000 and limits["google-cloud"] == 1_000_000

@@ -7,13 +7,17 @@ real hostnames, faults injected per request."""
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import time
 
 import numpy as np
 import pytest
+import requests
+import responses
 
-from audio_pipeline.core.errors import EngineUnavailable
+from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
@@ -22,7 +26,7 @@ from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, passage_check, synthesize_all
 from tests.episodes import add_messages
 from tests.standins import AZURE_KEY, GOOGLE_KEY, KEYS, NET, Serve
-from tests.standins.server import TRANSIENT_FAULTS, Schedule
+from tests.standins.server import TRANSIENT_FAULTS, Schedule, voiced, wav_bytes
 
 SERVICES = ("azure", "google-cloud")
 VARIABLE = {"azure": "SPEECH_KEY", "google-cloud": "GOOGLE_API_KEY"}
@@ -158,3 +162,90 @@ def test_remote_voices_and_probe(standin: Serve, name: str) -> None:
     wrong = {**KEYS, VARIABLE[name]: "not-the-key"}
     assert "refused the key" in (engine(name, environ=wrong).probe() or "")
     assert "no credentials" in (engine(name, environ={}).probe() or "")
+
+
+# --- the shared plumbing, request by request (the wire faked with `responses`) ----------------
+
+WIRE = {
+    "azure": (
+        "https://koreacentral.tts.speech.microsoft.com/cognitiveservices/v1",
+        "https://koreacentral.tts.speech.microsoft.com/cognitiveservices/voices/list",
+        "Azure Speech",
+    ),
+    "google-cloud": (
+        "https://texttospeech.googleapis.com/v1/text:synthesize",
+        "https://texttospeech.googleapis.com/v1/voices",
+        "Google Cloud TTS",
+    ),
+}
+
+
+def audio_body(name: str) -> bytes:
+    data = wav_bytes(voiced("안녕하세요.", "v", 24_000), 24_000)
+    if name == "google-cloud":
+        return json.dumps({"audioContent": base64.b64encode(data).decode()}).encode()
+    return data
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_the_probe_asks_the_voice_list_once_and_says_why_not_in_one_line(name: str) -> None:
+    _, voices, label = WIRE[name]
+    responses.get(voices, body=requests.exceptions.ConnectionError("no route to host"))
+    eng = engine(name, environ=KEYS)
+    assert eng.probe() == f"cannot reach {label} (ConnectionError)"
+    key = KEYS[VARIABLE[name]]
+    said_back = f"key {key} is disabled\nsee the docs"
+    if name == "google-cloud":  # Google says it in its JSON error body
+        said_back = json.dumps({"error": {"status": "PERMISSION_DENIED", "message": said_back}})
+    responses.replace(responses.GET, voices, status=403, body=said_back)
+    said = eng.probe() or ""
+    assert key not in said and "\n" not in said and "[redacted]" in said
+    assert len(responses.calls) == 2  # no retry: a probe takes seconds at most
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_a_voice_list_that_is_not_json_is_asked_for_again(name: str) -> None:
+    _, voices, _ = WIRE[name]
+    responses.get(voices, body="<html>gateway timeout</html>")
+    listing: object = (
+        [{"ShortName": "ko-KR-SunHiNeural", "Gender": "Female", "Locale": "ko-KR"}]
+        if name == "azure"
+        else {"voices": [{"name": "ko-KR-Neural2-A", "languageCodes": ["ko-KR"]}]}
+    )
+    responses.get(voices, json=listing)
+    (voice,) = engine(name, environ=KEYS).remote_voices("ko-KR")
+    assert voice.locale == "ko-KR" and len(responses.calls) == 2
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_an_engine_given_up_asks_nothing_more(name: str) -> None:
+    eng = engine(name, environ=KEYS)
+    eng.run.give_up("stopped")  # type: ignore[attr-defined]
+    with pytest.raises(EngineUnavailable, match=r"^stopped$"):
+        eng.remote_voices("ko-KR")
+    with pytest.raises(EngineUnavailable, match=r"^stopped$"):
+        eng.synthesize("안녕하세요.", {})
+    assert eng.probe() == "stopped" and len(responses.calls) == 0
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_an_answer_the_check_rejects_is_asked_again_and_both_are_billed(name: str) -> None:
+    synthesis, _, _ = WIRE[name]
+    responses.post(synthesis, body=audio_body(name))
+    rates: list[int] = []
+
+    def check(samples: np.ndarray, rate: int) -> None:
+        rates.append(rate)
+        if len(rates) == 1:
+            raise SynthesisError("too short for its text")
+
+    eng = engine(name, environ=KEYS)
+    audio = eng.synthesize("안녕하세요.", {}, check)
+    assert audio.requests == 2 and rates == [24_000, 24_000]
+    characters, requests = eng.take_usage()
+    assert requests == 2 and characters > 0  # the service answered twice: it bills twice
+    assert eng.take_usage() == (0, 0)
