@@ -3,7 +3,6 @@ month against the free tiers, with warnings as a limit approaches; `voices` show
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from typer.testing import CliRunner
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
 from audio_pipeline.publish.ledger import Ledger, add_usage
-from audio_pipeline.publish.ledger_schema import SCHEMA_VERSION
 from audio_pipeline.publish.usage import (
     flush_usage,
     month_usage,
@@ -52,15 +50,6 @@ def test_warnings_as_the_free_tier_approaches_and_is_passed(tmp_path: Path) -> N
     assert len(warnings) == 2
     assert warnings[0].startswith("azure: 2026-11 usage is near the free tier (850 of 1,000")
     assert warnings[1].startswith("google-cloud: 2026-11 usage is past the free tier")
-
-
-def test_the_usage_table_is_a_migration_of_its_own(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite"
-    Ledger(path).close()
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    columns = [r[1] for r in db.execute("PRAGMA table_info(speech_usage)")]
-    assert columns == ["engine", "month", "characters", "requests"]
 
 
 @pytest.fixture
