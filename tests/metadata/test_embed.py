@@ -19,7 +19,6 @@ from audio_pipeline.audio import ffmpeg, wavfile
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import Deliverable, Loudness
 from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
-from audio_pipeline.metadata import bwf
 from audio_pipeline.metadata.embed import embed_metadata
 from tests import metadata_helpers as mh
 from tests.conftest import SR, ffmpeg_ebur128, mp3_bytes
@@ -128,7 +127,7 @@ MEASURED = Loudness(-23.014, -1.236, 3.456, -16.125, -20.004)
 def write_wav(path: Path, rate: int) -> None:
     frames = mh.LENGTH * rate // mh.SR + 1
     x = (np.random.default_rng(1).standard_normal(frames) * 0.1).astype(np.float32)
-    writer = wavfile.WavWriter(path, rate, 1, "pcm24", reserve=bwf.RESERVE_BYTES)
+    writer = wavfile.WavWriter(path, rate, 1, "pcm24", reserve=wavfile.BEXT_RESERVE_BYTES)
     writer.write(x)
     writer.close()
 

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import EngineSettings
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.publish.ledger import Ledger, add_usage
 from audio_pipeline.publish.usage import (
     flush_usage,
@@ -17,8 +19,6 @@ from audio_pipeline.publish.usage import (
     usage_limits,
     usage_warnings,
 )
-from audio_pipeline.speech.engines.base import EngineSettings
-from audio_pipeline.speech.engines.registry import EngineSet
 from tests.standins import NET, Serve
 from tests.standins.server import Schedule
 

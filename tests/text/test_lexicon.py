@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import EngineAudio
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.inputs.lexicons import load_lexicon
 from audio_pipeline.inputs.voices import load_voices
-from audio_pipeline.speech.engines.base import EngineAudio
 from audio_pipeline.speech.synthesis import clip_key, script_for
 from audio_pipeline.text.lexicon import Lexicon
 from tests.conftest import write_yaml
