@@ -298,35 +298,3 @@ def test_trim_curve_block_by_block_is_the_interpolated_curve() -> None:
         np.testing.assert_allclose(got, want, rtol=1e-14)
     assert Trims(()).curve(0, 10) is None
     assert np.ndim(Trims(spans).curve(2000, 3000)) == 0  # inside one message: one number
-
-
-def test_a_sink_failing_to_close_leaves_no_encoder_running(tmp_path: Path) -> None:
-    """When one file cannot be finished (a full disk at its last write, say), every other
-    file of the render is aborted: no ffmpeg encoder is left waiting on its input, no feeding
-    thread on its queue, and the first failure is the one raised."""
-    from audio_pipeline.delivery import master as deliver
-    from audio_pipeline.inputs.profiles import OutputFormat
-
-    class Failing:
-        def __init__(self) -> None:
-            self.aborted = False
-
-        def close(self) -> None:
-            raise OSError(28, "No space left on device")
-
-        def abort(self) -> None:
-            self.aborted = True
-
-    encoders = [
-        deliver._EncoderFeed(tmp_path / f"{n}.mp3", OutputFormat("mp3", sample_rate=SR))
-        for n in range(2)
-    ]
-    block = np.zeros(SR, dtype=np.float32)
-    for feed in encoders:
-        feed(0, block)
-    failing = Failing()
-    with pytest.raises(OSError, match="No space left"):
-        deliver._close_all([encoders[0], failing, encoders[1]])  # type: ignore[list-item]
-    assert encoders[0].proc.returncode == 0  # closed before the failure: finished
-    assert encoders[1].proc.returncode is not None  # after it: aborted, not left running
-    assert not encoders[1].thread.is_alive()
