@@ -276,25 +276,3 @@ def test_overrun_fails_with_a_report(partner: tuple[Project, Path, dict]) -> Non
     assert lines[0].startswith("error: programme overruns its slot by")
     assert lines[1].startswith("  messages that fit, in order: ")
     assert any(line.startswith("  drop to fit: ") for line in lines)
-
-
-def test_trim_curve_block_by_block_is_the_interpolated_curve() -> None:
-    from audio_pipeline.delivery.streams import Trims
-
-    spans = ((1000, 5000, 1.5), (6000, 9000, -2.0), (9500, 12000, 0.25))
-    xs = [x for s, e, _ in spans for x in (s, e - 1)]
-    ys = [t for _, _, t in spans for _ in (0, 1)]
-    length = 14_000
-    want = 10 ** (np.interp(np.arange(length), xs, ys) / 20)
-    for block in (1, 333, 1000, 4000, length):
-        got = np.concatenate(
-            [
-                np.broadcast_to(
-                    Trims(spans).curve(s, min(s + block, length)), min(block, length - s)
-                )
-                for s in range(0, length, block)
-            ]
-        )
-        np.testing.assert_allclose(got, want, rtol=1e-14)
-    assert Trims(()).curve(0, 10) is None
-    assert np.ndim(Trims(spans).curve(2000, 3000)) == 0  # inside one message: one number
