@@ -12,7 +12,7 @@ from wavinfo import WavInfoReader
 
 from audio_pipeline.audio import ffmpeg, wavfile
 from audio_pipeline.core.results import Deliverable, Loudness
-from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
+from audio_pipeline.inputs.policy import EMBEDDED
 from audio_pipeline.metadata import bwf
 from audio_pipeline.metadata.embed import embed_metadata
 from audio_pipeline.metadata.policy import rescale
@@ -130,15 +130,6 @@ def test_what_the_policy_holds_back_stays_out(tmp_path: Path) -> None:
     assert (bext.originator_date, bext.originator_time) == ("", "")
     assert bext.loudness_value == bext.max_true_peak == 327.67  # 0x7FFF: not set
     assert bext.coding_history.endswith("T=audio_pipeline\r\n")
-
-
-def test_embedding_is_deterministic_and_refuses_the_wrong_scope(tmp_path: Path) -> None:
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir()
-    b.mkdir()
-    assert tagged(a, 48_000).read_bytes() == tagged(b, 48_000).read_bytes()
-    with pytest.raises(ValueError, match="embedded"):
-        embed_metadata(Deliverable(a / "p48000.wav", "wav", 48_000, MEASURED), mh.view(SIDECARS))
 
 
 def test_labels_are_ascii_and_padded() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from audio_pipeline.core.results import Deliverable, Loudness
 from audio_pipeline.inputs.policy import EMBEDDED, SIDECARS
-from audio_pipeline.metadata import cues, sidecars
+from audio_pipeline.metadata import sidecars
 from audio_pipeline.metadata.policy import rescale
 from tests import metadata_helpers as mh
 
@@ -36,30 +36,6 @@ def test_podcasting_chapters_are_sample_accurate(rate: int) -> None:
     back = [(round(c["startTime"] * rate), round(c["endTime"] * rate)) for c in chapters]
     assert back == spans_at(rate)
     assert [c["title"] for c in chapters][:2] == ["intro", "당신은 혼자가 아닙니다"]
-
-
-@pytest.mark.parametrize("rate", [48_000, 22_050])
-def test_cue_sheet_and_labels_at_the_files_rate(rate: int) -> None:
-    view = mh.view(SIDECARS)
-    sheet = cues.cue_sheet(view, "2026-w47.mp3", rate).splitlines()
-    assert sheet[:3] == [
-        'PERFORMER "새벽빛 방송"',
-        'TITLE "소망의 메시지 - 2026년 47주"',
-        'FILE "2026-w47.mp3" MP3',
-    ]
-    indexes = [line.split()[-1] for line in sheet if line.strip().startswith("INDEX 01")]
-    for index, (start, _) in zip(indexes, spans_at(rate), strict=True):
-        mm, ss, ff = (int(v) for v in index.split(":"))
-        assert (mm * 60 + ss) * 75 + ff == start * 75 // rate
-    rows = [r.split("\t") for r in cues.audacity_labels(view, rate).splitlines()]
-    assert [(round(float(s) * rate), round(float(e) * rate)) for s, e, _ in rows] == spans_at(rate)
-    assert [label for *_, label in rows] == [
-        "01 intro",
-        "02 not-alone",
-        "03 sting",
-        "04 church-prays",
-        "05 outro",
-    ]
 
 
 def test_broadcast_log_lists_each_message_with_its_times() -> None:

@@ -1,4 +1,5 @@
-"""The broadcast ledger: schema and migrations, renders, placements, airings, the CLI."""
+"""The broadcast ledger's connection (ledger.py): a new file migrated in WAL mode, renders,
+placements, airings and the answers read back, and the `ledger` commands built on it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from audio_pipeline.publish.ledger_records import (
     LedgerInputError,
     Placement,
     RenderRecord,
-    parse_datetime,
 )
 from audio_pipeline.publish.ledger_schema import SCHEMA_VERSION
 
@@ -159,16 +159,6 @@ def test_used_messages_are_those_placed_elsewhere_or_aired(tmp_path: Path) -> No
         assert used["not-alone"].aired_at == aired
 
 
-def test_parse_datetime() -> None:
-    aware = parse_datetime("2026-11-22T21:00+09:00")
-    assert aware.utcoffset() == dt.timedelta(hours=9)
-    local = parse_datetime("2026-11-22 21:00")
-    assert local.tzinfo is not None  # the machine's local time, made explicit
-    for bad, why in (("2026-11-22", "no time of day"), ("tomorrow", "not a date and time")):
-        with pytest.raises(LedgerInputError, match=why):
-            parse_datetime(bad)
-
-
 # --- the CLI -------------------------------------------------------------------------------------
 
 
@@ -257,34 +247,6 @@ def test_the_ledger_location_follows_the_environment(
     result = runner.invoke(app, ["ledger", "episodes", "--json"])
 
     assert [e["id"] for e in json.loads(result.stdout)["episodes"]] == ["2026-w50"]
-
-
-def test_a_version_1_ledger_is_migrated_and_keeps_its_placements(tmp_path: Path) -> None:
-    """Version 1 stored each placement's seconds beside its samples; the migration drops them
-    and the answers are the same, now derived from the samples and the render's rate."""
-    from audio_pipeline.publish.ledger_schema import MIGRATIONS
-
-    path = tmp_path / "old.sqlite"
-    db = sqlite3.connect(path)
-    for statement in MIGRATIONS[0]:
-        db.execute(statement)
-    db.execute("PRAGMA user_version = 1")
-    db.execute("INSERT INTO episodes VALUES ('2026-w40', 'old', '2026-10-04')")
-    db.execute(
-        "INSERT INTO renders VALUES (1, '2026-w40', 'old', '2026-10-04', "
-        "'2026-10-01T10:00:00+00:00', '0.1.0', 90.0, 48000, NULL)"
-    )
-    db.execute(
-        "INSERT INTO placements VALUES (1, 'not-alone', 1, 10.5, 30.25, 504000, 1452000, NULL)"
-    )
-    db.commit()
-    db.close()
-    with Ledger(path) as ledger:
-        assert ledger.version == SCHEMA_VERSION
-        (placed,) = ledger.message("not-alone")
-        assert (placed.start_s, placed.end_s) == (10.5, 30.25)
-    columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(placements)")]
-    assert "start_s" not in columns and "end_s" not in columns
 
 
 def test_cli_mark_aired_counts_the_messages_of_the_render_that_aired(

@@ -3,7 +3,6 @@ month against the free tiers, with warnings as a limit approaches; `voices` show
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from audio_pipeline.core.project import Project
 from audio_pipeline.engines.base import EngineSettings
 from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.publish.ledger import Ledger, add_usage
-from audio_pipeline.publish.ledger_schema import SCHEMA_VERSION
 from audio_pipeline.publish.usage import (
     flush_usage,
     month_usage,
@@ -42,15 +40,6 @@ def test_a_run_is_flushed_once_and_months_are_kept_apart(standin: Serve, tmp_pat
     assert len(server.synthesis_records()) == 2
 
 
-def test_azure_counts_markup_but_not_speak_and_voice_tags() -> None:
-    engine = EngineSet(
-        EngineSettings(NET, environ={"SPEECH_KEY": "k" * 32, "SPEECH_REGION": "koreacentral"})
-    ).get("azure")
-    _, billed = engine.request([("가나다", 0.5), ("漢字", 0.0)], engine.resolved_options({}))  # type: ignore[attr-defined]
-    # 가나다 + <break time="500ms" /> + 漢字, each hanja counted twice (Azure billing rules)
-    assert billed == len('가나다<break time="500ms" />漢字') + 2
-
-
 def test_warnings_as_the_free_tier_approaches_and_is_passed(tmp_path: Path) -> None:
     limits = usage_limits({"AUDIO_PIPELINE_FREE_CHARS_AZURE": "1000"})
     assert limits["azure"] == 1000 and limits["google-cloud"] == 1_000_000
@@ -61,15 +50,6 @@ def test_warnings_as_the_free_tier_approaches_and_is_passed(tmp_path: Path) -> N
     assert len(warnings) == 2
     assert warnings[0].startswith("azure: 2026-11 usage is near the free tier (850 of 1,000")
     assert warnings[1].startswith("google-cloud: 2026-11 usage is past the free tier")
-
-
-def test_the_usage_table_is_a_migration_of_its_own(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite"
-    Ledger(path).close()
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    columns = [r[1] for r in db.execute("PRAGMA table_info(speech_usage)")]
-    assert columns == ["engine", "month", "characters", "requests"]
 
 
 @pytest.fixture

@@ -15,8 +15,17 @@ from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.synthesis import ClipJob, check_speech, synthesize_all, synthesize_clip
+from audio_pipeline.speech.synthesis import (
+    ClipJob,
+    check_speech,
+    script_for,
+    synthesize_all,
+    synthesize_audio,
+    synthesize_clip,
+)
 from tests.conftest import SR, batchexecute_body, sent_text
+from tests.standins import NET, Serve
+from tests.standins.server import Schedule
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 FAST = EngineSettings(NetworkSettings(backoff_base_s=0.0, backoff_max_s=0.0, requests_per_minute=0))
@@ -134,3 +143,29 @@ def test_a_garbled_engine_answer_never_reaches_the_cache(project: Project) -> No
             strict=False,
         )
     assert ClipCache(project.cache_dir).stats().entries == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "voice_name"),
+    [("azure", "ko-azure-female"), ("google-cloud", "ko-google-cloud-male")],
+)
+def test_a_long_message_is_split_at_sentences_with_breaks_inside_requests(
+    standin: Serve, project: Project, name: str, voice_name: str
+) -> None:
+    server = standin(Schedule(0.0), name)
+    voices, _ = load_voices(project)
+    voice = voices[voice_name]
+    message = next(iter(load_messages(project).messages.values()))
+    long_text = " ".join(f"우리는 {n}번째로 당신을 위해 함께 기도하고 있습니다." for n in range(90))
+    message = type(message)(**{**message.__dict__, "text": long_text})
+    # minutes of audio per answer take the stand-in a few seconds to make
+    slow = NetworkSettings(**{**NET.__dict__, "read_timeout_s": 20.0, "attempt_timeout_s": 40.0})
+    eng = EngineSet(EngineSettings(slow)).for_voice(voice)
+    script = script_for(message, voice, eng)
+    _, count = synthesize_audio(eng, voice, script)
+    sent = server.synthesis_records()
+    assert 2 <= len(sent) == count < len(script.sentences)
+    said = "".join(r.text or "" for r in sent)
+    assert "".join(said.split()) == "".join(script.spoken_text.split())
+    chars, billed_requests = eng.take_usage()
+    assert billed_requests == len(sent) and chars > len(script.spoken_text)

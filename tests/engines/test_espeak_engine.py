@@ -164,3 +164,65 @@ def test_pace_is_about_four_syllables_a_second_of_speech_and_pitch_moves() -> No
         ]
     )
     assert 12 * np.log2(np.percentile(flat, 95) / np.percentile(flat, 5)) < semitones - 2
+
+
+# --- the release, on signals of the tests' own ---------------------------------------------------
+
+RATE = 22_050
+
+
+def tone(freq: float, seconds: float, rate: int = RATE) -> np.ndarray:
+    t = np.arange(round(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def rms_db(x: np.ndarray) -> float:
+    return float(20 * np.log10(np.sqrt(np.mean(x.astype(np.float64) ** 2))))
+
+
+def test_a_vowel_stopped_dead_is_continued_and_dies_away_to_minus_40_db() -> None:
+    from audio_pipeline.engines.espeak_engine import RELEASE_S, release_tail
+
+    vowel = tone(200.0, 0.3)  # a voiced end at full level, as espeak leaves it
+    out = release_tail(vowel, RATE)
+    added = int(RELEASE_S * RATE)
+    assert len(out) == len(vowel) + added
+    np.testing.assert_array_equal(out[: len(vowel)], vowel)  # nothing it said is changed
+    tail = out[len(vowel) :]
+    # as documented: the last pitch period repeated under an exponential fade to -40 dB
+    gain = np.exp(-np.arange(added) * np.log(100.0) / added)
+    period = round(RATE / 200)
+    undone = tail / gain
+    for part in (undone[:period], undone[-period:]):  # the whole way at the vowel's level
+        assert abs(rms_db(part) - rms_db(vowel[-period:])) < 0.3
+    assert -42.0 < rms_db(tail[-period:]) - rms_db(vowel) < -37.0
+    # it joins without a step: no sample-to-sample jump larger than the tone's own
+    steepest = float(np.max(np.abs(np.diff(vowel))))
+    assert abs(float(tail[0]) - float(vowel[-1])) <= 1.5 * steepest
+
+
+def test_the_release_goes_where_the_sound_ends_before_any_silence_after_it() -> None:
+    from audio_pipeline.engines.espeak_engine import RELEASE_S, release_tail
+
+    vowel = tone(150.0, 0.3)
+    quiet = np.zeros(RATE // 10, dtype=np.float32)
+    out = release_tail(np.concatenate([vowel, quiet]), RATE)
+    added = int(RELEASE_S * RATE)
+    assert len(out) == len(vowel) + added + len(quiet)
+    assert rms_db(out[len(vowel) : len(vowel) + added]) > -40.0  # the release sounds
+    assert not out[len(vowel) + added :].any()  # and the silence follows it, whole
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        np.random.default_rng(3).uniform(-0.5, 0.5, RATE // 5).astype(np.float32),  # a consonant
+        np.zeros(RATE // 5, dtype=np.float32),  # nothing at all
+        tone(200.0, 0.02),  # too short to find a pitch period in
+    ],
+    ids=["noise", "silence", "too-short"],
+)
+def test_an_end_that_is_not_a_voiced_vowel_is_left_as_it_is(ending: np.ndarray) -> None:
+    from audio_pipeline.engines.espeak_engine import release_tail
+
+    np.testing.assert_array_equal(release_tail(ending, RATE), ending)

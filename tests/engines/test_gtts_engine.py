@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import io
 
+import numpy as np
 import pytest
 import requests
 import responses
 
 from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
 from audio_pipeline.engines.base import EngineSettings, NetworkSettings
-from audio_pipeline.engines.gtts_engine import GttsEngine, retry_after_seconds
-from audio_pipeline.engines.ratelimit import RateLimiter
+from audio_pipeline.engines.gtts_engine import GttsEngine
 from tests.conftest import SR, batchexecute_body, sent_text
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
@@ -141,34 +140,16 @@ def test_long_retry_after_gives_up_for_the_run() -> None:
         engine(Sleeps()).synthesize("안녕하세요.", {})
 
 
-def test_retry_after_parses_seconds_and_http_dates() -> None:
-    import datetime as dt
+@responses.activate
+def test_gtts_hands_back_the_very_mp3_the_service_sent(speechlike_mp3: bytes) -> None:
+    """The fake answers are what the real gTTS parses: it finds the MP3 in the batchexecute
+    answer and writes those very bytes (the engine then decodes them)."""
+    from gtts import gTTS
 
-    now = dt.datetime(2026, 11, 22, 12, 0, 0, tzinfo=dt.UTC)
-    assert retry_after_seconds("7") == 7.0
-    assert retry_after_seconds("Sun, 22 Nov 2026 12:00:30 GMT", now) == 30.0
-    assert retry_after_seconds("soon") is None
-
-
-def test_rate_limiter_spaces_requests() -> None:
-    clock = [0.0]
-    sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        clock[0] += seconds
-
-    limiter = RateLimiter(60, clock=lambda: clock[0], sleep=sleep)
-    for _ in range(4):
-        limiter.acquire()
-    assert clock[0] == pytest.approx(3.0)  # 60 a minute: one a second after the first
-
-
-def test_batchexecute_fixture_matches_what_gtts_parses(speechlike_mp3: bytes) -> None:
-    # the fake answer is the documented format: )]}' then compact JSON with base64 audio
-    line = batchexecute_body(speechlike_mp3).splitlines()[2]
-    payload = json.loads(json.loads(line)[0][2])
-    assert base64.b64decode(payload[0]) == speechlike_mp3
+    responses.post(URL, body=batchexecute_body(speechlike_mp3))
+    buffer = io.BytesIO()
+    gTTS("안녕하세요.", lang="ko", lang_check=False).write_to_fp(buffer)
+    assert buffer.getvalue() == speechlike_mp3
 
 
 @responses.activate
@@ -194,18 +175,42 @@ def test_failing_for_longer_than_the_budget_gives_up_for_the_run() -> None:
     assert 30.0 - 8.0 <= now[0] <= 30.0
 
 
-@pytest.mark.parametrize(
-    ("failure", "connection"),
-    [
-        (requests.exceptions.ConnectTimeout("connect timed out"), True),
-        (requests.exceptions.ConnectionError("Failed to resolve 'translate.google.com'"), True),
-        (requests.exceptions.ReadTimeout("read timed out"), False),
-        (requests.exceptions.ChunkedEncodingError("IncompleteRead"), False),
-    ],
-)
-def test_only_failures_where_nothing_came_back_count_as_unreachable(
-    failure: Exception, connection: bool
-) -> None:
-    from audio_pipeline.engines.gtts_engine import transport_failure
+@pytest.mark.parametrize("text", ["...", " ", "!?"])
+@responses.activate
+def test_text_with_nothing_to_speak_is_refused_without_a_request(text: str) -> None:
+    with pytest.raises(SynthesisError) as failure:
+        engine(Sleeps()).synthesize(text, {})
+    assert str(failure.value) == "gTTS: No text to send to TTS API"
+    assert not isinstance(failure.value, EngineUnavailable)
+    assert len(responses.calls) == 0
 
-    assert transport_failure(failure).connection is connection
+
+@responses.activate
+def test_an_answer_the_check_rejects_is_asked_for_again(speechlike_mp3: bytes) -> None:
+    responses.post(URL, body=batchexecute_body(speechlike_mp3))
+    seen: list[tuple[float, int]] = []
+
+    def check(samples: np.ndarray, rate: int) -> None:
+        seen.append((len(samples) / rate, rate))
+        if len(seen) == 1:
+            raise SynthesisError("the engine returned silence")
+
+    audio = engine(Sleeps()).synthesize("안녕하세요.", {}, check)
+    assert audio.requests == 2 and len(responses.calls) == 2
+    # the check judged the decoded answer at the working rate, not the MP3's own 24 kHz
+    assert [rate for _, rate in seen] == [SR, SR]
+    assert all(seconds == pytest.approx(1.5, abs=0.1) for seconds, _ in seen)
+
+
+@responses.activate
+def test_the_probe_says_whether_the_host_answers() -> None:
+    responses.head("https://translate.google.com/", status=301)
+    assert engine(Sleeps()).probe() is None
+    responses.replace(
+        responses.HEAD,
+        "https://translate.google.com/",
+        body=requests.exceptions.ConnectionError("no route to host"),
+    )
+    assert engine(Sleeps()).probe() == (
+        "cannot reach https://translate.google.com/ (ConnectionError)"
+    )

@@ -1,31 +1,32 @@
-"""The azure and google-cloud engines, their real code against local HTTPS stand-ins of the
-services (tests/standins/), reached through HTTPS_PROXY with a test CA: certificates
-verified, the real hostnames, faults injected per request."""
+"""What the REST engines share (rest.py): retries to the same audio, answers no retry can
+change, credentials, certificate checks, connection reuse, the voice list and the probe.
+
+Each test runs both services' real code (azure, google-cloud) against local HTTPS stand-ins
+(tests/standins/), reached through HTTPS_PROXY with a test CA: certificates verified, the
+real hostnames, faults injected per request."""
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import time
 
 import numpy as np
 import pytest
+import requests
+import responses
 
-from audio_pipeline.core.errors import EngineUnavailable
+from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
 from audio_pipeline.core.project import Project
-from audio_pipeline.engines.base import Engine, EngineSettings, NetworkSettings
+from audio_pipeline.engines.base import Engine, EngineSettings
 from audio_pipeline.engines.registry import ENGINES, EngineSet
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.synthesis import (
-    ClipJob,
-    passage_check,
-    script_for,
-    synthesize_all,
-    synthesize_audio,
-)
+from audio_pipeline.speech.synthesis import ClipJob, passage_check, synthesize_all
 from tests.episodes import add_messages
 from tests.standins import AZURE_KEY, GOOGLE_KEY, KEYS, NET, Serve
-from tests.standins.server import TRANSIENT_FAULTS, Schedule
+from tests.standins.server import TRANSIENT_FAULTS, Schedule, voiced, wav_bytes
 
 SERVICES = ("azure", "google-cloud")
 VARIABLE = {"azure": "SPEECH_KEY", "google-cloud": "GOOGLE_API_KEY"}
@@ -44,17 +45,6 @@ def jobs(project: Project, voice: str, count: int) -> list[ClipJob]:
     voices, problems = load_voices(project)
     assert problems == []
     return [ClipJob(messages[i], voices[voice], voices["ko-offline"]) for i in ids]
-
-
-@pytest.mark.parametrize("name", SERVICES)
-def test_text_with_markup_characters_reaches_the_service_as_text(standin: Serve, name: str) -> None:
-    server = standin(Schedule(0.0), name)
-    passage = [("주님 <사랑> & \"은혜\" '평안'", 0.5), ("둘째 & 셋째.", 0.0)]
-    audio = engine(name).synthesize_passage(passage, {})
-    (record,) = server.synthesis_records()
-    # the stand-in parsed the SSML and read back exactly the words, markup characters as text
-    assert record.text == "주님 <사랑> & \"은혜\" '평안'둘째 & 셋째."
-    assert audio.requests == 1 and len(audio.samples) / audio.sample_rate > 1.0
 
 
 @pytest.mark.parametrize("fault", TRANSIENT_FAULTS)
@@ -162,31 +152,6 @@ def test_one_connection_carries_many_requests(standin: Serve, name: str) -> None
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_a_long_message_is_split_at_sentences_with_breaks_inside_requests(
-    standin: Serve, project: Project, name: str
-) -> None:
-    from audio_pipeline.inputs.messages import load_messages
-
-    server = standin(Schedule(0.0), name)
-    voices, _ = load_voices(project)
-    voice = voices[VOICE[name]]
-    message = next(iter(load_messages(project).messages.values()))
-    long_text = " ".join(f"우리는 {n}번째로 당신을 위해 함께 기도하고 있습니다." for n in range(90))
-    message = type(message)(**{**message.__dict__, "text": long_text})
-    # minutes of audio per answer take the stand-in a few seconds to make
-    slow = NetworkSettings(**{**NET.__dict__, "read_timeout_s": 20.0, "attempt_timeout_s": 40.0})
-    eng = EngineSet(EngineSettings(slow)).for_voice(voice)
-    script = script_for(message, voice, eng)
-    _, requests = synthesize_audio(eng, voice, script)
-    sent = server.synthesis_records()
-    assert 2 <= len(sent) == requests < len(script.sentences)
-    said = "".join(r.text or "" for r in sent)
-    assert "".join(said.split()) == "".join(script.spoken_text.split())
-    chars, billed_requests = eng.take_usage()
-    assert billed_requests == len(sent) and chars > len(script.spoken_text)
-
-
-@pytest.mark.parametrize("name", SERVICES)
 def test_remote_voices_and_probe(standin: Serve, name: str) -> None:
     standin(Schedule(0.0), name)
     eng = engine(name)
@@ -197,3 +162,90 @@ def test_remote_voices_and_probe(standin: Serve, name: str) -> None:
     wrong = {**KEYS, VARIABLE[name]: "not-the-key"}
     assert "refused the key" in (engine(name, environ=wrong).probe() or "")
     assert "no credentials" in (engine(name, environ={}).probe() or "")
+
+
+# --- the shared plumbing, request by request (the wire faked with `responses`) ----------------
+
+WIRE = {
+    "azure": (
+        "https://koreacentral.tts.speech.microsoft.com/cognitiveservices/v1",
+        "https://koreacentral.tts.speech.microsoft.com/cognitiveservices/voices/list",
+        "Azure Speech",
+    ),
+    "google-cloud": (
+        "https://texttospeech.googleapis.com/v1/text:synthesize",
+        "https://texttospeech.googleapis.com/v1/voices",
+        "Google Cloud TTS",
+    ),
+}
+
+
+def audio_body(name: str) -> bytes:
+    data = wav_bytes(voiced("안녕하세요.", "v", 24_000), 24_000)
+    if name == "google-cloud":
+        return json.dumps({"audioContent": base64.b64encode(data).decode()}).encode()
+    return data
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_the_probe_asks_the_voice_list_once_and_says_why_not_in_one_line(name: str) -> None:
+    _, voices, label = WIRE[name]
+    responses.get(voices, body=requests.exceptions.ConnectionError("no route to host"))
+    eng = engine(name, environ=KEYS)
+    assert eng.probe() == f"cannot reach {label} (ConnectionError)"
+    key = KEYS[VARIABLE[name]]
+    said_back = f"key {key} is disabled\nsee the docs"
+    if name == "google-cloud":  # Google says it in its JSON error body
+        said_back = json.dumps({"error": {"status": "PERMISSION_DENIED", "message": said_back}})
+    responses.replace(responses.GET, voices, status=403, body=said_back)
+    said = eng.probe() or ""
+    assert key not in said and "\n" not in said and "[redacted]" in said
+    assert len(responses.calls) == 2  # no retry: a probe takes seconds at most
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_a_voice_list_that_is_not_json_is_asked_for_again(name: str) -> None:
+    _, voices, _ = WIRE[name]
+    responses.get(voices, body="<html>gateway timeout</html>")
+    listing: object = (
+        [{"ShortName": "ko-KR-SunHiNeural", "Gender": "Female", "Locale": "ko-KR"}]
+        if name == "azure"
+        else {"voices": [{"name": "ko-KR-Neural2-A", "languageCodes": ["ko-KR"]}]}
+    )
+    responses.get(voices, json=listing)
+    (voice,) = engine(name, environ=KEYS).remote_voices("ko-KR")
+    assert voice.locale == "ko-KR" and len(responses.calls) == 2
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_an_engine_given_up_asks_nothing_more(name: str) -> None:
+    eng = engine(name, environ=KEYS)
+    eng.run.give_up("stopped")  # type: ignore[attr-defined]
+    with pytest.raises(EngineUnavailable, match=r"^stopped$"):
+        eng.remote_voices("ko-KR")
+    with pytest.raises(EngineUnavailable, match=r"^stopped$"):
+        eng.synthesize("안녕하세요.", {})
+    assert eng.probe() == "stopped" and len(responses.calls) == 0
+
+
+@pytest.mark.parametrize("name", SERVICES)
+@responses.activate
+def test_an_answer_the_check_rejects_is_asked_again_and_both_are_billed(name: str) -> None:
+    synthesis, _, _ = WIRE[name]
+    responses.post(synthesis, body=audio_body(name))
+    rates: list[int] = []
+
+    def check(samples: np.ndarray, rate: int) -> None:
+        rates.append(rate)
+        if len(rates) == 1:
+            raise SynthesisError("too short for its text")
+
+    eng = engine(name, environ=KEYS)
+    audio = eng.synthesize("안녕하세요.", {}, check)
+    assert audio.requests == 2 and rates == [24_000, 24_000]
+    characters, requests = eng.take_usage()
+    assert requests == 2 and characters > 0  # the service answered twice: it bills twice
+    assert eng.take_usage() == (0, 0)
