@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EPISODE ?= input/episodes/2026-w47.yaml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-setup lint typecheck bench clean studio screenshots
+.PHONY: demo test test-setup lint typecheck bench bench-intelligibility clean studio screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ studio: $(VENV)/.installed
 # The README's screenshots of the studio, taken by its browser test (docs/screenshots/).
 screenshots: test-setup $(VENV)/.installed-test
 	AUDIO_PIPELINE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/studio/test_browser.py
+
+# Intelligibility on the air (bench/intelligibility.py): every sample episode rendered with
+# the AM profiles and heard over the simulated channel; about 20 minutes; writes the
+# intelligibility section of bench/RESULTS.md and bench/intelligibility.json.
+bench-intelligibility: $(VENV)/.installed-test
+	$(BIN)/python -m bench.intelligibility
 
 # System packages the tests need (Debian's chromium and chromedriver); idempotent.
 test-setup:

@@ -22,7 +22,7 @@ import numpy as np
 
 from audio_pipeline.audio import dsp, wavfile
 from audio_pipeline.core import defaults
-from audio_pipeline.speech.engines.espeak_engine import EspeakEngine
+from audio_pipeline.engines.espeak_engine import EspeakEngine
 
 SR = defaults.SAMPLE_RATE
 OUT = Path(__file__).resolve().parent.parent / "voices" / "bumpers"

@@ -48,3 +48,7 @@ def test_the_wheel_carries_every_file_the_package_reads(tmp_path: Path) -> None:
     assert len(wanted) >= 20  # data, the review page's and the studio's templates and files
     assert "audio_pipeline/studio/static/htmx.min.js" in wanted
     assert not [name for name in wanted if name not in names]
+    # and every module of every room (a folder without __init__.py is easily left out)
+    modules = [p.relative_to(REPO).as_posix() for p in package.rglob("*.py")]
+    assert "audio_pipeline/studio/__init__.py" in modules
+    assert not [name for name in modules if name not in names]

@@ -21,12 +21,12 @@ from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Message, Status
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.registry import ENGINES
 from audio_pipeline.inputs.edit import DELETE, block_text, create_mapping, edit_mapping
 from audio_pipeline.inputs.fields import ID_PATTERN, ID_RULE
 from audio_pipeline.inputs.messages import load_messages, validate_message
 from audio_pipeline.inputs.safety import Gate, ReviewState, review_state
 from audio_pipeline.inputs.voices import load_voices
-from audio_pipeline.speech.engines.registry import ENGINES
 from audio_pipeline.text.lexicon import EMPTY
 from audio_pipeline.text.script import build_script
 

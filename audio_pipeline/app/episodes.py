@@ -22,6 +22,7 @@ from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Approval, Message, SelectRule, VoiceProfile
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import SegmentKind
+from audio_pipeline.engines.registry import ENGINES, EngineSet
 from audio_pipeline.inputs.edit import edit_mapping
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.inputs.fields import ID_PATTERN, ID_RULE
@@ -33,7 +34,6 @@ from audio_pipeline.programme.selection import queue_for
 from audio_pipeline.programme.timing import Piece, Slot, SlotOverrun
 from audio_pipeline.publish.ledger import Ledger
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, clip_key, script_for, synthesize_clip
 
 

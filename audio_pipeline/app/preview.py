@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audio_pipeline.app.onair import listening_for, write_heard
 from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.audio import dsp, wavfile
 from audio_pipeline.audio.loudness import measure
@@ -26,13 +27,14 @@ from audio_pipeline.core.errors import InputError, Problem
 from audio_pipeline.core.models import Message, Status, VoiceProfile
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import Clip, Loudness
+from audio_pipeline.engines.registry import ENGINES, EngineSet
 from audio_pipeline.inputs.messages import MessageIndex, load_messages
+from audio_pipeline.inputs.profiles import load_profiles
 from audio_pipeline.inputs.safety import Gate, approval_problem, review_state
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.outputdir import Staging, episode_lock
 from audio_pipeline.publish.review import REVIEW_FILE, review_clip, review_html, write_review
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, load_clip, synthesize_clip
 from audio_pipeline.text.checks import TextWarning
 from audio_pipeline.text.normalize import review_warnings
@@ -223,6 +225,8 @@ def review_messages(
         raise InputError(problems)
     engines = EngineSet(settings.engines)
     cache = ClipCache(project.cache_dir)
+    profiles, _ = load_profiles(project)  # the project's shortwave profile, heard on air
+    listening = listening_for([], profiles, defaults.TARGET_LUFS)
     with (
         episode_lock(project.output_dir, REVIEW_FOLDER),
         Staging(project.output_dir, REVIEW_FOLDER) as staging,
@@ -239,7 +243,12 @@ def review_messages(
                 on_clip(clip)
             clips.append(clip)
             href = f"clips/{message.id}.wav"
-            wavfile.write(staging.path / href, _normalized(clip), defaults.SAMPLE_RATE, "pcm24")
+            samples = _normalized(clip)
+            wavfile.write(staging.path / href, samples, defaults.SAMPLE_RATE, "pcm24")
+            heard = None
+            if listening is not None:
+                written = write_heard(staging.path, href, samples, message.id, listening)
+                heard = (written, listening.label)
             entries.append(
                 review_clip(
                     staging.path,
@@ -255,6 +264,7 @@ def review_messages(
                     fallback=clip.fallback,
                     lexicon=voice.lexicon,
                     state=review_state(message, Gate.load(project, [voice.lexicon])),
+                    heard=heard,
                 )
             )
         pending = sum(1 for m, _, _ in chosen if m.status is Status.PENDING)

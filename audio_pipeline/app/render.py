@@ -3,8 +3,8 @@
 A list of stage calls, each a function of its room with typed inputs and outputs:
 
     speak (synthesis, or the queue's choice) -> plan the slot's tempo -> normalize the pieces
-    -> assemble (+ the bed) -> master every profile -> metadata -> review page -> manifest
-    -> publish with the ledger
+    -> assemble (+ the bed) -> master every profile -> score the AM files on air -> metadata
+    -> review page (with each clip as heard) -> manifest -> publish with the ledger
 
 Files are written only into a staging folder, published atomically when every stage has
 succeeded, so a failed render publishes nothing and leaves the previous one untouched.
@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from audio_pipeline.app.onair import score_render
 from audio_pipeline.app.settings import QuietReporter, RenderSettings, Reporter
 from audio_pipeline.app.stages import (
     account_usage,
@@ -34,6 +35,7 @@ from audio_pipeline.core.errors import OutputError, explain_os_error
 from audio_pipeline.core.project import Project, real_path
 from audio_pipeline.core.results import EngineUsage, RunReport
 from audio_pipeline.delivery.master import deliver
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import EpisodeInputs, load_episode
 from audio_pipeline.metadata.manifest import (
     manifest_document,
@@ -44,7 +46,6 @@ from audio_pipeline.metadata.manifest import (
 from audio_pipeline.metadata.write import write_metadata
 from audio_pipeline.programme.timing import Slot
 from audio_pipeline.publish.outputdir import Staging, episode_lock, queue_lock
-from audio_pipeline.speech.engines.registry import EngineSet
 
 
 def render_episode(
@@ -125,6 +126,14 @@ def _render(
             clips_dir=staging.folder / "clips",
         )
         selection = spoken.selection.record() if spoken.selection is not None else None
+        if any(p.am_processing is not None for p in profiles):
+            reporter.stage("hearing the AM files over the simulated channel")
+        on_air = score_render(programme, delivery.deliverables, profiles)
+        extra: dict[str, object] = {}
+        if selection is not None:
+            extra["selection"] = selection
+        if on_air:
+            extra["intelligibility"] = on_air
         primary_loudness = delivery.deliverables[0].loudness
         assert primary_loudness is not None
         write_metadata(
@@ -135,7 +144,7 @@ def _render(
             delivery.deliverables,
             primary_loudness,
             profiles[0],
-            {"selection": selection} if selection is not None else None,
+            extra or None,
         )
         reporter.stage("writing the review page")
         review_page(staging.folder, inputs, spoken.messages, programme, delivery)
@@ -164,6 +173,7 @@ def _render(
         selection=selection,
         ledger_render_id=render_id,
         usage=tuple(usage),
+        on_air=on_air,
     )
 
 

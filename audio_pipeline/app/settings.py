@@ -7,7 +7,7 @@ from typing import Protocol
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.results import Clip
-from audio_pipeline.speech.engines.base import EngineSettings
+from audio_pipeline.engines.base import EngineSettings
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from audio_pipeline import __version__
+from audio_pipeline.app.onair import listening_for, write_heard
 from audio_pipeline.app.settings import RenderSettings, Reporter
+from audio_pipeline.audio import wavfile
 from audio_pipeline.core.digest import sha256_file
 from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.models import Message
@@ -27,7 +29,9 @@ from audio_pipeline.core.results import (
     fallback_warning,
 )
 from audio_pipeline.delivery.master import Delivery
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import EpisodeInputs
+from audio_pipeline.inputs.profiles import load_profiles
 from audio_pipeline.inputs.safety import Gate, review_state
 from audio_pipeline.metadata.manifest import (
     DeliveredFile,
@@ -47,7 +51,6 @@ from audio_pipeline.publish.outputdir import Staging
 from audio_pipeline.publish.review import episode_page, write_review
 from audio_pipeline.publish.usage import flush_usage, month_usage, usage_warnings
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, cast_jobs, synthesize_all
 
 
@@ -262,6 +265,8 @@ def review_page(
     voices = voice_profiles(inputs)
     gate = Gate.load(inputs.project, [v.lexicon for v in voices])
     placed = [s.message_id for s in programme.segments if s.message_id]
+    spoken = [s.message_id for s in programme.segments if s.kind is SegmentKind.MESSAGE]
+    heard = heard_clips(folder, [m for m in spoken if m], inputs)
     page = episode_page(
         folder,
         programme,
@@ -274,8 +279,31 @@ def review_page(
         waveform=delivery.waveforms.get(audio),
         lexicons={v.name: v.lexicon for v in voices},
         states={m: review_state(messages[m], gate) for m in placed},
+        heard=heard,
     )
     write_review(folder, page)
+
+
+def heard_clips(
+    folder: Path, message_ids: Sequence[str], inputs: EpisodeInputs
+) -> dict[str, tuple[str, str]]:
+    """Each message's clip (clips/<id>.wav, cut from the broadcast master) as a listener on
+    a noisy AM receiver hears it, beside it: through the episode's AM profile (shortwave
+    first; else the project's shortwave profile) and over its channel. By message id:
+    (href, label)."""
+    profiles, _ = load_profiles(inputs.project)  # validated with the episode already
+    listening = listening_for(inputs.delivery_profiles(), profiles, inputs.episode.target_lufs)
+    if listening is None:
+        return {}
+    heard = {}
+    for message_id in message_ids:
+        href = f"clips/{message_id}.wav"
+        samples, _rate = wavfile.read(folder / href)
+        heard[message_id] = (
+            write_heard(folder, href, samples, message_id, listening),
+            listening.label,
+        )
+    return heard
 
 
 def publish(

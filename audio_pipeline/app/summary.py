@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from audio_pipeline.app.onair import score_lines
 from audio_pipeline.core.display import clock, level, loudness_line
 from audio_pipeline.core.results import FillReport, RunReport, SegmentKind
 
@@ -69,6 +70,7 @@ def summarize(report: RunReport) -> Summary:
     ]
     lines += [f"  {note}" for note in report.fallbacks]
     lines += [f"usage {use.month}: {use.engine}: {use.describe()}" for use in report.usage]
+    lines += score_lines(report.on_air)
     for d in report.deliverables:
         assert d.loudness is not None
         lines.append(f"  {d.path.name} ({d.profile}: {d.description}): {loudness_line(d.loudness)}")

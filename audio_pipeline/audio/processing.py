@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -30,6 +30,16 @@ KNEE_DB = 6.0
 
 class Processor(Protocol):
     def process(self, block: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class HoldsBack(Protocol):
+    """A processor whose output lags its input (frames, look-ahead): `flush` returns the
+    samples it still owes at the end of the stream."""
+
+    def process(self, block: np.ndarray) -> np.ndarray: ...
+
+    def flush(self) -> np.ndarray: ...
 
 
 DENORMAL_GUARD = 1e-15  # about -300 dBFS of DC: keeps IIR states out of subnormal numbers
@@ -124,8 +134,9 @@ class SpeechLeveller:
 
 
 class Chain:
-    """Processors in order. Output lags input by less than one leveller frame; `flush` at
-    the end returns the rest, so the total length is preserved exactly."""
+    """Processors in order. Output lags input (a leveller's frame, a limiter's look-ahead);
+    `flush` at the end returns the rest, so the total length is preserved exactly: each
+    processor's owed samples go through the processors after it, then those flush too."""
 
     def __init__(self, processors: Sequence[Processor]) -> None:
         self.processors = list(processors)
@@ -140,7 +151,7 @@ class Chain:
         for p in self.processors:
             if tail.size:
                 tail = p.process(tail)
-            if isinstance(p, SpeechLeveller):
+            if isinstance(p, HoldsBack):
                 tail = np.concatenate([tail, p.flush()])
         return tail
 

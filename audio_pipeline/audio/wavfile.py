@@ -23,6 +23,11 @@ import numpy as np
 WAVE_FORMAT_PCM = 0x0001
 WAVE_FORMAT_IEEE_FLOAT = 0x0003
 WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+# JUNK reserve a delivered WAV leaves before fmt for the Broadcast Wave bext chunk
+# (EBU Tech 3285: 8-byte header + 602 fixed bytes + CodingHistory), written in place once
+# the file is measured (metadata.bwf); what the bext does not fill stays a JUNK chunk. The
+# payload is a multiple of 4 on purpose.
+BEXT_RESERVE_BYTES = 1016
 
 SAMPLE_FORMATS = {"pcm16": (16, WAVE_FORMAT_PCM), "pcm24": (24, WAVE_FORMAT_PCM)}
 SAMPLE_FORMATS["float32"] = (32, WAVE_FORMAT_IEEE_FLOAT)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import sys
 
 # the command modules register their commands on `app` when imported
-from audio_pipeline.cli import ledger, messages, render, review, studio, voices  # noqa: F401
+from audio_pipeline.cli import (  # noqa: F401
+    ledger,
+    messages,
+    render,
+    review,
+    simulate,
+    studio,
+    voices,
+)
 from audio_pipeline.cli.app import app
 
 

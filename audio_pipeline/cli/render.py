@@ -29,7 +29,7 @@ from audio_pipeline.cli.report import (
 )
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import PipelineError
-from audio_pipeline.speech.engines.base import EngineSettings, NetworkSettings
+from audio_pipeline.engines.base import EngineSettings, NetworkSettings
 
 
 @app.command()

@@ -213,4 +213,5 @@ def render_document(report: RunReport, project: Project) -> dict[str, Any]:
             }
             for u in report.usage
         ],
+        "on_air": report.on_air,
     }

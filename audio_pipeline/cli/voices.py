@@ -18,12 +18,12 @@ from audio_pipeline.cli.report import JSON_SCHEMA
 from audio_pipeline.core.errors import ExitCode, InputError, Problem
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import EngineUsage
+from audio_pipeline.engines.base import Engine
+from audio_pipeline.engines.registry import ENGINES, EngineSet
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.ledger import Ledger
 from audio_pipeline.publish.usage import month_usage, usage_warnings
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.base import Engine
-from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 
 
 def _speaker(engine: Engine, options: Mapping[str, Any]) -> str:

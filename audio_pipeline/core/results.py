@@ -4,7 +4,7 @@ goes in: messages, voices, episodes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,8 @@ class RunReport:
     selection: dict[str, Any] | None = None  # what the queue gave a `select:` episode
     ledger_render_id: int | None = None
     usage: tuple[EngineUsage, ...] = ()  # this month's use of each paid service the run used
+    # each AM profile's file heard over its simulated channel (ESTOI, as in cues.json)
+    on_air: dict[str, Any] = field(default_factory=dict)
 
     @property
     def programme_loudness(self) -> Loudness:

@@ -16,7 +16,7 @@ smoothed over the ramps), each hop's K-weighted energy is scaled by the energy-w
 square of its frames' gains, and BS.1770's gating over those hops gives the limited
 loudness. On the benchmark's programme and the sample partner episode this is within
 0.02 LU of limiting the whole programme for real. The file is still measured as delivered;
-a miss is still made again (master._judge).
+a miss is still made again (delivery.plan.judge).
 """
 
 from __future__ import annotations

@@ -14,18 +14,17 @@ is measured from the very samples written to it (its PCM integers, decoded as a 
 decodes them: what ffmpeg would decode, bit for bit), while it is written; a lossy file is
 decoded back by ffmpeg, all of them side by side. A file off its target by more than
 ENCODED_TOLERANCE_LU, or over its ceiling (MP2/MP3 add overshoot), is made again with the
-gain or headroom it lacked; one that still cannot comply fails the render, as does a message
-more than 0.5 LU off target.
+gain or headroom it lacked (delivery.plan judges); one that still cannot comply fails the
+render, as does a message more than 0.5 LU off target.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +35,9 @@ from audio_pipeline.audio.waveform import AudioFacts
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.results import Deliverable, Programme, SegmentKind
-from audio_pipeline.delivery.calibrate import calibrate_codec, calibration_excerpt
-from audio_pipeline.delivery.headroom import FRAME
+from audio_pipeline.delivery.peakfix import PeakFix
+from audio_pipeline.delivery.plan import Plan, deliverables_of, judge, plan_profile, scaled_spans
 from audio_pipeline.delivery.sinks import (
-    FileMeasure,
     _EncoderFeed,
     _SliceWriter,
     _WavSink,
@@ -48,122 +46,31 @@ from audio_pipeline.delivery.sinks import (
 )
 from audio_pipeline.delivery.streams import (
     LIMIT_MARGIN_DB,
-    ProcessedSpeech,
     ProfileStream,
     SpeechLevels,
     StreamLimiter,
-    Trims,
     _gained,
-    _limit_whole,
     close_all_workers,
     measure_speech_all,
-    segment_trims,
 )
 from audio_pipeline.inputs.profiles import DeliveryProfile, OutputFormat
 
 log = logging.getLogger(__name__)
 SR = defaults.SAMPLE_RATE
 MAX_ENCODE_ROUNDS = 4
-ENCODED_TOLERANCE_LU = 0.15  # a file further than this from its target is made again
-MESSAGE_TOLERANCE_LU = 0.5  # a listener never rides the volume: no message further off
-
-
-def _scaled_spans(
-    programme: Programme, rate: int, offset: int = 0
-) -> tuple[tuple[int, int, int], ...]:
-    scale = rate / programme.sample_rate
-    return tuple(
-        (c.index, round(c.start * scale) + offset, round(c.end * scale) + offset)
-        for c in programme.cues
-        if c.kind is SegmentKind.MESSAGE
-    )
-
-
-@dataclass
-class _Plan:
-    """One profile's mastering: its gain and trims from pass 1, and per file the codec's
-    calibration, the level fix and limiter ceiling of the next encode, and the result."""
-
-    profile: DeliveryProfile
-    reference_db: float
-    gain_db: float
-    trims: Trims
-    paths: dict[OutputFormat, Path]
-    codec_gain: dict[OutputFormat, float]
-    delays: dict[OutputFormat, int]
-    ceilings: dict[OutputFormat, float]
-    level_fix: dict[OutputFormat, float]
-    processed: ProcessedSpeech | None = None  # pass 1's processed speech, replayed
-    results: dict[OutputFormat, FileMeasure] = field(default_factory=dict)
-
-    @property
-    def formats(self) -> list[OutputFormat]:
-        return list(self.profile.formats)
-
-
-def _plan_profile(
-    mix: Mixdown,
-    profile: DeliveryProfile,
-    speech: SpeechLevels,
-    out_dir: Path,
-    episode_id: str,
-    reference_db: float,
-) -> _Plan:
-    """Gain and trims from pass 1; the level fix that makes up what the limiter takes, solved
-    on pass 1's model of the whole programme (made up before the limiter: see headroom); and
-    per file, from an excerpt encoded and decoded back, the codec's level change (made up
-    after the limiter) and its true-peak overshoot (room left under the limiter's ceiling).
-    So every file complies on the first encode, and the measurement afterwards confirms it."""
-    loudness = speech.loudness
-    if not math.isfinite(loudness.integrated_lufs):
-        raise RenderError(f"profile {profile.name}: the programme is silent; nothing to deliver")
-    gain_db = profile.target_lufs - loudness.integrated_lufs
-    trims = segment_trims(mix.programme, speech.levels, loudness.integrated_lufs)
-    frames = np.arange(len(speech.limiter.peaks)) * FRAME + FRAME // 2
-    model = speech.limiter.trimmed(trims.gains_at(frames))
-    ceiling = profile.true_peak_dbtp
-    formats = list(profile.formats)
-
-    def level_fix(at: float) -> float:
-        return model.level_fix(gain_db, at - LIMIT_MARGIN_DB)
-
-    # the excerpt at the level the files will have, so the codec is measured as it will be fed
-    excerpt = calibration_excerpt(mix, profile, reference_db, gain_db + level_fix(ceiling), trims)
-    reference = np.concatenate(list(_limit_whole(excerpt, ceiling - LIMIT_MARGIN_DB)))
-    with ThreadPoolExecutor(max_workers=max(1, len(formats))) as pool:  # encoders side by side
-        calibration = dict(
-            zip(
-                formats,
-                pool.map(lambda f: calibrate_codec(f, reference, ceiling), formats),
-                strict=True,
-            )
-        )
-    ceilings = {f: calibration[f].ceiling_dbtp for f in formats}
-    fixes = {at: level_fix(at) for at in set(ceilings.values())}
-    return _Plan(
-        profile=profile,
-        reference_db=reference_db,
-        gain_db=gain_db,
-        trims=trims,
-        paths={f: out_dir / f.filename(episode_id, profile.name) for f in formats},
-        codec_gain={f: calibration[f].codec_gain_db for f in formats},
-        delays={f: calibration[f].delay for f in formats},
-        ceilings=ceilings,
-        level_fix={f: fixes[ceilings[f]] for f in formats},
-        processed=speech.processed,
-    )
 
 
 @dataclass
 class _Group:
     """Files of one profile that share a gain and a limiter ceiling: one limited stream."""
 
-    plan: _Plan
+    plan: Plan
     formats: list[OutputFormat]
     gain: float
     limiter: StreamLimiter
     sinks: list[_EncoderFeed | _WavSink | _SliceWriter]
     position: int = 0
+    peak_fix: PeakFix | None = None
 
     def push(self, y: np.ndarray) -> None:
         for block in self.limiter.push(_gained(y, self.gain)):
@@ -178,30 +85,39 @@ class _Group:
                 sink(self.position, np.zeros(round(delay * SR / fmt.sample_rate) + 1, np.float32))
 
     def _out(self, block: np.ndarray) -> None:
+        dips = (
+            self.peak_fix.curve(self.position, self.position + len(block))
+            if self.peak_fix
+            else None
+        )
+        if dips is not None:
+            block = (block * dips).astype(np.float32)
         for sink in self.sinks:
             sink(self.position, block)
         self.position += len(block)
 
 
-def _groups(plan: _Plan, pending: Sequence[OutputFormat], programme: Programme) -> list[_Group]:
+def _groups(plan: Plan, pending: Sequence[OutputFormat], programme: Programme) -> list[_Group]:
     """The limited streams this round needs for `pending` files of one profile."""
-    by_key: dict[tuple[float, float], list[OutputFormat]] = {}
+    by_key: dict[tuple[float, float, PeakFix | None], list[OutputFormat]] = {}
     for fmt in pending:
-        by_key.setdefault((plan.level_fix[fmt], plan.ceilings[fmt]), []).append(fmt)
+        key = (plan.level_fix[fmt], plan.ceilings[fmt], plan.peak_fix.get(fmt))
+        by_key.setdefault(key, []).append(fmt)
     groups = []
     try:
-        for (fix, ceiling), formats in by_key.items():
+        for (fix, ceiling, peak_fix), formats in by_key.items():
             group = _Group(
                 plan,
                 formats,
                 dsp.db_to_gain(plan.gain_db + fix),
                 StreamLimiter(ceiling - LIMIT_MARGIN_DB),
                 [],
+                peak_fix=peak_fix,
             )
             groups.append(group)
             for f in formats:
                 if not f.spec.lossy:
-                    spans = _scaled_spans(programme, f.sample_rate, plan.delays[f])
+                    spans = scaled_spans(programme, f.sample_rate, plan.delays[f])
                     group.sinks.append(_WavSink(plan.paths[f], f, spans, programme.length))
                 else:
                     group.sinks.append(_EncoderFeed(plan.paths[f], f, plan.codec_gain[f]))
@@ -282,17 +198,6 @@ def _close_all(sinks: Sequence[_EncoderFeed | _WavSink | _SliceWriter]) -> None:
             raise
 
 
-def _check_length(path: Path, fmt: OutputFormat, frames: int, expected: int, delay: int) -> None:
-    # an MPEG stream ends on a whole frame (1152 samples); anything else is lost audio
-    frame = fmt.spec.frame_samples
-    slack = 2 * frame if frame and delay else max(2, fmt.sample_rate // 1000)
-    if not expected - max(2, fmt.sample_rate // 1000) <= frames <= expected + slack:
-        raise RenderError(
-            f"{path.name} decodes to {frames} samples, expected {expected}: "
-            "the encoder lost or added audio"
-        )
-
-
 @dataclass(frozen=True, eq=False)
 class Delivery:
     """Every deliverable, and what the review page shows of the files written with them."""
@@ -323,7 +228,7 @@ def deliver(
                     slices.append(_SliceWriter(clips_dir / f"{seg.message_id}.wav", seg))
         speech = measure_speech_all(mix, profiles, reference_db, scratch=out_dir)
         plans = [
-            _plan_profile(mix, p, levels, out_dir, episode_id, reference_db)
+            plan_profile(mix, p, levels, out_dir, episode_id, reference_db)
             for p, levels in zip(profiles, speech, strict=True)
         ]
         waveforms = _encode_and_measure(mix, plans, slices)
@@ -337,14 +242,14 @@ def deliver(
             if levels.processed is not None:
                 levels.processed.close()
     return Delivery(
-        [d for plan in plans for d in _deliverables(plan, programme)],
+        [d for plan in plans for d in deliverables_of(plan, programme)],
         {s.segment.message_id or "": s.facts() for s in slices},
         waveforms,
     )
 
 
 def _encode_and_measure(
-    mix: Mixdown, plans: list[_Plan], slices: list[_SliceWriter]
+    mix: Mixdown, plans: list[Plan], slices: list[_SliceWriter]
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Encode every file, measure it, and make again (all at once) those that miss."""
     programme = mix.programme
@@ -378,7 +283,7 @@ def _encode_and_measure(
                 lambda pf: measure_file(
                     pf[0].paths[pf[1]],
                     pf[1],
-                    _scaled_spans(programme, pf[1].sample_rate, pf[0].delays[pf[1]]),
+                    scaled_spans(programme, pf[1].sample_rate, pf[0].delays[pf[1]]),
                 ),
                 lossy,
             )
@@ -389,7 +294,7 @@ def _encode_and_measure(
         for plan in plans:
             still = []
             for fmt in pending[id(plan)]:
-                if _judge(plan, fmt, measured[(id(plan), fmt)], round_no):
+                if judge(plan, fmt, measured[(id(plan), fmt)], round_no):
                     still.append(fmt)
             if still:
                 log.info(
@@ -409,71 +314,3 @@ def _encode_and_measure(
         f"'{profile.name}' ({profile.target_lufs} LUFS, {profile.true_peak_dbtp} dBTP); "
         "lower true_peak_dbtp or raise the bitrate"
     )
-
-
-def _judge(plan: _Plan, fmt: OutputFormat, measured: FileMeasure, round_no: int) -> bool:
-    """Record a file's measurement; True when it must be made again (and how)."""
-    profile = plan.profile
-    plan.results[fmt] = measured
-    error = profile.target_lufs - measured.loudness.integrated_lufs
-    over = measured.loudness.true_peak_dbtp - profile.true_peak_dbtp
-    log.info(
-        "%s round %d: %.2f LUFS, %.2f dBTP (fix %+.2f dB, ceiling %.2f, codec %+.2f)",
-        plan.paths[fmt].name,
-        round_no,
-        measured.loudness.integrated_lufs,
-        measured.loudness.true_peak_dbtp,
-        plan.level_fix[fmt],
-        plan.ceilings[fmt],
-        plan.codec_gain[fmt],
-        extra={"deliverable": plan.paths[fmt].name, "encode_round": round_no},
-    )
-    if abs(error) > ENCODED_TOLERANCE_LU or over > 0:
-        if abs(error) > ENCODED_TOLERANCE_LU:
-            plan.level_fix[fmt] += error
-        if over > 0:
-            plan.ceilings[fmt] -= over + 0.1  # encoder overshoot: give it that headroom
-        return True
-    return False
-
-
-def _deliverables(plan: _Plan, programme: Programme) -> list[Deliverable]:
-    profile = plan.profile
-    out = []
-    for fmt in plan.formats:
-        measured = plan.results[fmt]
-        path, delay = plan.paths[fmt], plan.delays[fmt]
-        expected = round(programme.length * fmt.sample_rate / SR) + delay
-        _check_length(path, fmt, measured.frames, expected, delay)
-        by_index = {c.index: c for c in programme.cues}
-        lra = measured.loudness.lra_lu
-        if profile.max_lra is not None and lra > profile.max_lra:
-            raise RenderError(
-                f"{path.name}: loudness range {lra:.1f} LU, over the max_lra of profile "
-                f"'{profile.name}' ({profile.max_lra:g} LU); fill the slot with programme "
-                "audio rather than bed (fill: in the episode), or lower the bed"
-            )
-        for index, loud in measured.cues:
-            off = loud.integrated_lufs - profile.target_lufs
-            if not abs(off) <= MESSAGE_TOLERANCE_LU:
-                raise RenderError(
-                    f"{path.name}: message '{by_index[index].message_id}' reads "
-                    f"{loud.integrated_lufs:.1f} LUFS, {off:+.1f} LU from the target "
-                    f"{profile.target_lufs} (allowed: {MESSAGE_TOLERANCE_LU} LU); "
-                    "check the bed level and the profile's levelling"
-                )
-        out.append(
-            Deliverable(
-                path,
-                fmt.codec,
-                fmt.sample_rate,
-                measured.loudness,
-                profile=profile.name,
-                target_lufs=profile.target_lufs,
-                true_peak_ceiling_dbtp=profile.true_peak_dbtp,
-                cue_loudness=measured.cues,
-                description=fmt.describe(),
-                offset_samples=delay,
-            )
-        )
-    return out

@@ -20,7 +20,6 @@ from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import RenderError
 from audio_pipeline.core.results import Loudness, Segment
 from audio_pipeline.inputs.profiles import OutputFormat
-from audio_pipeline.metadata import bwf
 
 SR = defaults.SAMPLE_RATE
 
@@ -123,7 +122,7 @@ class _WavSink:
         self.path = path
         self.fmt = fmt
         self.writer = wavfile.WavWriter(
-            path, SR, 1, f"pcm{fmt.bit_depth}", reserve=bwf.RESERVE_BYTES
+            path, SR, 1, f"pcm{fmt.bit_depth}", reserve=wavfile.BEXT_RESERVE_BYTES
         )
         self.meter = LoudnessMeter(SR, 1, maxima=True)
         self.spans = spans

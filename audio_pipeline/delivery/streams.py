@@ -16,6 +16,7 @@ from typing import BinaryIO
 import numpy as np
 
 from audio_pipeline.audio import dsp
+from audio_pipeline.audio.am_processing import LinearPhaseBand, am_chain
 from audio_pipeline.audio.loudness import LoudnessMeter
 from audio_pipeline.audio.mixdown import Mixdown
 from audio_pipeline.audio.processing import Chain, build_chain
@@ -83,7 +84,16 @@ def _limit_whole(x: np.ndarray, ceiling_dbtp: float) -> Iterator[np.ndarray]:
 
 
 def profile_chain(profile: DeliveryProfile, reference_db: float) -> Chain:
+    if profile.am_processing is not None and profile.band is not None:
+        return Chain(am_chain(profile.am_processing, profile.band, reference_db, SR))
     return build_chain(profile.band, profile.levelling, reference_db, SR)
+
+
+def bed_chain(profile: DeliveryProfile, reference_db: float) -> Chain:
+    """What the bed goes through: the profile's band limit only (see ProfileStream)."""
+    if profile.am_processing is not None and profile.band is not None:
+        return Chain([LinearPhaseBand(profile.am_processing, profile.band, SR)])
+    return build_chain(profile.band, None, reference_db, SR)
 
 
 @dataclass(frozen=True)
@@ -157,14 +167,22 @@ class ProfileStream:
         self.chain = profile_chain(profile, reference_db)
         self.replay = replay.rewound() if replay is not None else None
         self.with_bed = bed and mix.programme.bed is not None
-        self.bed_chain = (
-            build_chain(profile.band, None, reference_db, SR) if self.with_bed else None
-        )
+        self.bed_chain = bed_chain(profile, reference_db) if self.with_bed else None
         self.bed_fifo = np.zeros(0, dtype=np.float32)  # bed samples waiting for their speech
+        self.speech_fifo = np.zeros(0, dtype=np.float32)  # and speech waiting for its bed
         self.trims = trims
         self.position = 0
 
-    def _finish(self, x: np.ndarray) -> np.ndarray:
+    def _finish(self, speech: np.ndarray, bed: np.ndarray | None, end: bool = False) -> np.ndarray:
+        """Speech out of the chain, joined by the bed out of its own chain: whichever lags
+        (each chain holds back what it needs to look ahead) waits for the other."""
+        x = speech
+        if self.with_bed:
+            self.speech_fifo = np.concatenate([self.speech_fifo, speech])
+            if bed is not None:
+                self.bed_fifo = np.concatenate([self.bed_fifo, bed])
+            n = len(self.speech_fifo) if end else min(len(self.speech_fifo), len(self.bed_fifo))
+            x, self.speech_fifo = self.speech_fifo[:n], self.speech_fifo[n:]
         curve = self.trims.curve(self.position, self.position + len(x)) if self.trims else None
         self.position += len(x)
         y = x.astype(np.float64) if curve is None else x * curve
@@ -175,13 +193,16 @@ class ProfileStream:
 
     def feed(self, speech: np.ndarray, bed: np.ndarray | None) -> np.ndarray:
         """`speech` (and the bed) of the next block of the programme, unprocessed."""
+        joined = None
         if self.bed_chain is not None and bed is not None:
-            self.bed_fifo = np.concatenate([self.bed_fifo, self.bed_chain.process(bed)])
+            joined = self.bed_chain.process(bed)
         processed = self.replay.read() if self.replay else self.chain.process(speech)
-        return self._finish(processed)
+        return self._finish(processed, joined)
 
     def flush(self) -> np.ndarray:
-        return self._finish(self.replay.read() if self.replay else self.chain.flush())
+        bed = self.bed_chain.flush() if self.bed_chain is not None else None
+        processed = self.replay.read() if self.replay else self.chain.flush()
+        return self._finish(processed, bed, end=True)
 
 
 class ProcessedSpeech:

@@ -8,13 +8,15 @@ none named, it gets the implicit `programme` profile: its own target and ceiling
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from audio_pipeline.audio.am_processing import PRESETS, AMProcessing
 from audio_pipeline.audio.processing import BandLimit, Levelling
 from audio_pipeline.core import defaults
 from audio_pipeline.core.codecs import CODECS, MP3, WAV, Codec
@@ -31,6 +33,7 @@ PROFILE_FIELDS = (
     "true_peak_dbtp",
     "band",
     "levelling",
+    "am_processing",
     "formats",
     "max_lra",
 )
@@ -77,6 +80,7 @@ class DeliveryProfile:
     # the loudness range a delivered file may have (EBU Tech 3342 LRA, over the whole file);
     # None: not limited
     max_lra: float | None = None
+    am_processing: AMProcessing | None = None
 
 
 def programme_profile(target_lufs: float, ceiling_dbtp: float) -> DeliveryProfile:
@@ -174,6 +178,7 @@ def parse_profile(
             v.number("attack_ms", 1.0, 100.0, defaults_.attack_ms) or defaults_.attack_ms,
             v.number("release_ms", 20.0, 2000.0, defaults_.release_ms) or defaults_.release_ms,
         )
+    am = _am_processing(r, band, levelling)
     formats_data = data.get("formats")
     formats: list[OutputFormat] = []
     if not isinstance(formats_data, list) or not formats_data:
@@ -186,8 +191,119 @@ def parse_profile(
     if len(problems) > before or target is None or ceiling is None:
         return None
     return DeliveryProfile(
-        name, description.strip(), target, ceiling, tuple(formats), band, levelling, source, max_lra
+        name,
+        description.strip(),
+        target,
+        ceiling,
+        tuple(formats),
+        band,
+        levelling,
+        source,
+        max_lra=max_lra,
+        am_processing=am,
     )
+
+
+# am_processing: each field's range (see audio/am_processing.py for what each does)
+AM_RANGES: dict[str, tuple[float, float]] = {
+    "highpass_hz": (50.0, 300.0),
+    "dispersion_ms": (0.0, 12.0),
+    "agc_range_db": (0.0, 20.0),
+    "agc_attack_s": (0.05, 5.0),
+    "agc_release_db_s": (0.5, 20.0),
+    "gate_db": (10.0, 40.0),
+    "presence_db": (0.0, 12.0),
+    "presence_hz": (800.0, 4000.0),
+    "compression_ratio": (1.0, 10.0),
+    "compression_threshold_db": (-20.0, 10.0),
+    "density_db": (0.0, 16.0),
+}
+AM_BAND_RANGES: dict[str, tuple[float, float]] = {  # one value for every band, or a list
+    "attack_ms": (0.5, 200.0),
+    "release_db_s": (5.0, 1000.0),
+}
+AM_CROSSOVERS = (2, 4)  # 3 to 5 bands
+AM_CROSSOVER_HZ = (150.0, 4000.0)
+
+
+def _am_processing(
+    r: FieldReader, band: BandLimit | None, levelling: Levelling | None
+) -> AMProcessing | None:
+    """`am_processing: {preset: standard, <field>: <value>, ...}`: a preset, and any of its
+    fields overridden, each range-checked."""
+    data = r.mapping("am_processing")
+    if not data:
+        return None
+    a = SubReader.of(r, "am_processing", data)
+    before = len(r.problems)
+    a.reject_unknown(("preset", "crossovers_hz", *AM_RANGES, *AM_BAND_RANGES))
+    preset = PRESETS[a.choice("preset", PRESETS, required=False) or "standard"]
+    if levelling is not None:
+        r.problem("levelling", "cannot be used with am_processing (it has its own AGC); remove it")
+    if band is None or band.lowpass_hz is None:
+        r.problem(
+            "band",
+            "am_processing ends in the band limit: give band.lowpass_hz "
+            "(4500 for AM broadcasting, ITU RR Appendix 11)",
+        )
+    changes: dict[str, Any] = {}
+    for name, (lo, hi) in AM_RANGES.items():
+        value = a.number(name, lo, hi)
+        if value is not None:
+            changes[name] = value
+    crossovers = _am_crossovers(a, data.get("crossovers_hz"), band)
+    if crossovers is not None:
+        changes["crossovers_hz"] = crossovers
+    bands = len(changes.get("crossovers_hz", preset.crossovers_hz)) + 1
+    for name, (lo, hi) in AM_BAND_RANGES.items():
+        values = _am_per_band(a, name, data.get(name), lo, hi, bands)
+        if values is not None:
+            changes[name] = values
+        elif len(getattr(preset, name)) != bands:
+            a.problem(name, f"give one value, or a list of {bands} (one per band)")
+    if len(r.problems) > before:
+        return None
+    return replace(preset, **changes)
+
+
+def _am_crossovers(a: SubReader, value: Any, band: BandLimit | None) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    lo, hi = AM_CROSSOVER_HZ
+    if band is not None and band.lowpass_hz is not None:
+        hi = min(hi, band.lowpass_hz)
+    n_lo, n_hi = AM_CROSSOVERS
+    ok = (
+        isinstance(value, list)
+        and n_lo <= len(value) <= n_hi
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and all(lo <= v <= hi for v in value)
+        and all(hi_ > lo_ * 1.25 for lo_, hi_ in itertools.pairwise(value))
+    )
+    if not ok:
+        a.problem(
+            "crossovers_hz",
+            f"expected a list of {n_lo} to {n_hi} frequencies from {lo:g} to {hi:g} Hz, "
+            "rising, each at least a third of an octave (x1.25) above the one before",
+        )
+        return None
+    return tuple(float(v) for v in value)
+
+
+def _am_per_band(
+    a: SubReader, name: str, value: Any, lo: float, hi: float, bands: int
+) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value] * bands
+    if len(items) != bands or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi for v in items
+    ):
+        a.problem(
+            name, f"expected one number or a list of {bands} (one per band), each {lo:g} to {hi:g}"
+        )
+        return None
+    return tuple(float(v) for v in items)
 
 
 def shipped_profiles() -> tuple[dict[str, DeliveryProfile], list[Problem]]:

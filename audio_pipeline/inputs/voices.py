@@ -10,6 +10,7 @@ from audio_pipeline.core.models import (
     VoiceProfile,
 )
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.registry import ENGINES
 from audio_pipeline.inputs.fields import FieldReader
 from audio_pipeline.inputs.lexicons import (
     GLOBAL_FILE,
@@ -19,7 +20,6 @@ from audio_pipeline.inputs.lexicons import (
     voice_lexicon_path,
 )
 from audio_pipeline.inputs.yamlio import load_yaml_mapping
-from audio_pipeline.speech.engines.registry import ENGINES
 from audio_pipeline.text.lexicon import EMPTY, Lexicon
 
 VOICE_FIELDS = (

@@ -25,9 +25,6 @@ BEXT_VERSION = 2
 _BEXT_FIXED = struct.Struct("<256s32s32s10s8sQH64s5h180s")
 # Tech 3285 v2: a loudness field that is not used holds 0x7FFF.
 LOUDNESS_NOT_SET = 0x7FFF
-# JUNK reserve the WAV writer leaves for the bext chunk (header + 602 + CodingHistory); what
-# the bext does not fill stays a JUNK chunk. The payload is a multiple of 4 on purpose.
-RESERVE_BYTES = 1016
 PROGRAMME_NAME = "audio_pipeline"
 
 

@@ -24,10 +24,10 @@ from audio_pipeline.core.codecs import CODECS
 from audio_pipeline.core.digest import sha256_file, sha256_text
 from audio_pipeline.core.models import Message, VoiceProfile
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.inputs.lexicons import GLOBAL_FILE, voice_lexicon_path
 from audio_pipeline.inputs.profiles import profiles_dir
-from audio_pipeline.speech.engines.registry import EngineSet
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1

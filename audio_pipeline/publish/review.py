@@ -109,6 +109,9 @@ class ReviewClip:
     # cleared ones included; None where the page was made without it
     approval: str | None = None  # current | stale | unbound | none
     findings: tuple[ReviewFinding, ...] = ()
+    # the clip as a listener on a noisy AM receiver hears it (app.onair), and what it is
+    heard_href: str | None = None
+    heard_label: str = ""
 
     @property
     def identifying(self) -> bool:
@@ -157,6 +160,7 @@ def review_clip(
     facts: AudioFacts | None = None,
     lexicon: Lexicon = EMPTY,
     state: ReviewState | None = None,
+    heard: tuple[str, str] | None = None,
 ) -> ReviewClip:
     """A clip entry measured from the audio file the page plays (what the reviewer hears):
     `facts` when they were taken while the file was written, else read from the file."""
@@ -183,6 +187,8 @@ def review_clip(
         waveform=wave_shape(facts.lo, facts.hi, label=f"waveform of {message_id}"),
         approval=state.approval.value if state is not None else None,
         findings=state.findings if state is not None else (),
+        heard_href=heard[0] if heard is not None else None,
+        heard_label=heard[1] if heard is not None else "",
     )
 
 
@@ -269,10 +275,12 @@ def episode_page(
     waveform: tuple[np.ndarray, np.ndarray] | None = None,
     lexicons: Mapping[str, Lexicon] | None = None,
     states: Mapping[str, ReviewState] | None = None,
+    heard: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
     """The page of a rendered episode, from the files in its (staging) folder, or from what
     was measured and drawn while they were written: `clip_facts` by message id (the files
-    `clips/<id>.wav`), `waveform` of `audio_file`."""
+    `clips/<id>.wav`), `waveform` of `audio_file`; `heard` by message id: each clip's "as
+    heard" file and its label."""
     clip_facts = clip_facts or {}
     by_id = messages
     rate = programme.sample_rate
@@ -297,6 +305,7 @@ def episode_page(
                 facts=clip_facts.get(seg.message_id),
                 lexicon=(lexicons or {}).get(seg.voice or "", EMPTY),
                 state=(states or {}).get(seg.message_id),
+                heard=(heard or {}).get(seg.message_id),
             )
         )
     cues = tuple(

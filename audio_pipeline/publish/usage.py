@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.results import EngineUsage
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.publish.ledger import Ledger, add_usage, usage_of_month
-from audio_pipeline.speech.engines.registry import EngineSet
 
 LIMIT_VARIABLE = "AUDIO_PIPELINE_FREE_CHARS_{}"
 

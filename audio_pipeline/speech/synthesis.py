@@ -21,10 +21,10 @@ from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EngineUnavailable, RenderError, SynthesisError
 from audio_pipeline.core.models import Message, VoiceProfile
 from audio_pipeline.core.results import Clip
+from audio_pipeline.engines.base import AudioCheck, Engine
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import EpisodeInputs
 from audio_pipeline.speech.cache import ClipCache, cache_key
-from audio_pipeline.speech.engines.base import AudioCheck, Engine
-from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.text.script import Script, Sentence, build_script
 
 SR = defaults.SAMPLE_RATE

@@ -14,17 +14,17 @@ from starlette.routing import Route
 
 from audio_pipeline.app import approval, editing
 from audio_pipeline.app.ledger import open_ledger
+from audio_pipeline.app.onair import HEARD_DIR, heard_preview
 from audio_pipeline.app.preview import preview_message
 from audio_pipeline.core.errors import InputError, PipelineError, Problem
 from audio_pipeline.core.models import Approval, Message
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.registry import ENGINES
 from audio_pipeline.inputs.edit import file_sha256
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.safety import Gate
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.publish.ledger_records import MessagePlacement
-from audio_pipeline.speech.engines.registry import ENGINES
-from audio_pipeline.studio import shortwave
 from audio_pipeline.studio.pages import (
     call,
     failure,
@@ -181,7 +181,6 @@ async def show_message(request: Request, status_code: int = 200, **extra: object
         "draft_title": message.title or "" if message else "",
         "draft_text": message.text if message else "",
         "told": None,
-        "shortwave": shortwave.available(),
         "default_voice": project.default_voice,
     }
     context.update(extra)
@@ -335,6 +334,7 @@ async def make_preview(request: Request) -> Response:
     try:
         message_id = _message_id(request)
         result = await call(preview_message, project, message_id, voice, allow_pending=True)
+        heard = await call(heard_preview, project, result.path, message_id)
     except PipelineError as exc:
         return failure(request, exc)
     return fragment(
@@ -342,16 +342,24 @@ async def make_preview(request: Request) -> Response:
         "studio/preview.j2",
         result=result,
         src=f"/messages/{message_id}/preview.wav?v={file_sha256(result.path)[:16]}",
+        heard_src=(
+            f"/messages/{message_id}/heard.wav?v={file_sha256(heard[0])[:16]}" if heard else None
+        ),
+        heard_label=heard[1] if heard else "",
     )
 
 
 async def preview_audio(request: Request) -> Response:
+    """The preview clip, or (heard.wav) the same clip as heard on a noisy AM receiver."""
     project = project_of(request)
     try:
         message_id = _message_id(request)
     except PipelineError as exc:
         return failure(request, exc)
-    path = _inside(project.output_dir / "preview", f"{message_id}.wav")
+    folder = project.output_dir / "preview"
+    if request.url.path.endswith("/heard.wav"):
+        folder = folder / HEARD_DIR
+    path = _inside(folder, f"{message_id}.wav")
     if path is None:
         return Response("no preview of this message yet", status_code=404)
     return FileResponse(path, media_type="audio/wav")
@@ -380,5 +388,6 @@ ROUTES = [
     Route("/messages/{message_id}/check", live_check, methods=["POST"]),
     Route("/messages/{message_id}/preview", make_preview, methods=["POST"]),
     Route("/messages/{message_id}/preview.wav", preview_audio, methods=["GET"]),
+    Route("/messages/{message_id}/heard.wav", preview_audio, methods=["GET"]),
     Route("/messages/{message_id}/{action}", decide, methods=["POST"]),
 ]

@@ -12,8 +12,8 @@ import re
 import unicodedata
 
 # Sentence ends: . ! ? and their full-width forms, the ellipsis, optionally followed by
-# closing quotes or brackets, then whitespace or the end of the text.
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])[\"'”’»)\]」』]*\s+")
+# closing quotes or brackets (which stay with the sentence they close), then whitespace.
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’»)\]」』]*(\s+)")
 _CLAUSE_END = re.compile(r"(?<=[,;:，、；：·])\s+")
 _DOTS = re.compile(r"\.{2,}|…+")  # espeak-ng#1271: ".." at the end of input makes gibberish
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
@@ -35,8 +35,13 @@ def sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph; a line break inside a paragraph also ends a sentence."""
     out: list[str] = []
     for line in paragraph.split("\n"):
-        out += [s.strip() for s in _SENTENCE_END.split(line.strip()) if s.strip()]
-    return out
+        line = line.strip()
+        start = 0
+        for end in _SENTENCE_END.finditer(line):  # cut in the whitespace after the closers
+            out.append(line[start : end.start(1)])
+            start = end.end(1)
+        out.append(line[start:])
+    return [s.strip() for s in out if s.strip()]
 
 
 def _split_words(text: str, limit: int) -> list[str]:

@@ -16,7 +16,9 @@ from audio_pipeline.app.render import render_episode
 from audio_pipeline.audio import ffmpeg, wavfile
 from audio_pipeline.core.errors import OutputError, RenderError
 from audio_pipeline.core.project import Project
-from audio_pipeline.delivery import master as deliver
+from audio_pipeline.delivery.calibrate import calibrate_codec
+from audio_pipeline.delivery.plan import scaled_spans
+from audio_pipeline.delivery.sinks import measure_file
 from audio_pipeline.inputs.profiles import OutputFormat
 from audio_pipeline.publish.outputdir import episode_lock
 from tests.conftest import SR, ffmpeg_ebur128
@@ -51,10 +53,13 @@ def test_every_output_is_written(rendered: tuple[Project, Path]) -> None:
         f"{EPISODE_ID}.mp3.chapters.json",
         "broadcast-log.csv",
         "clips",
+        "heard",
         "review.html",
         "manifest.json",
     }
     assert sorted(p.stem for p in (out / "clips").iterdir()) == sorted(MESSAGES)
+    # the reviewer's as-heard versions, one per clip, kept out of the partner's clips/
+    assert sorted(p.name for p in (out / "heard").iterdir()) == sorted(f"{m}.wav" for m in MESSAGES)
     leftovers = [
         p.name for p in project.output_dir.iterdir() if p.name.startswith((".staging", ".work"))
     ]
@@ -270,8 +275,8 @@ def test_the_wav_is_measured_as_ffmpeg_decodes_it(warm_project: Project) -> None
     assert report.programme is not None
     wav = report.deliverables[0]
     assert wav.format == "wav" and wav.loudness is not None
-    spans = deliver._scaled_spans(report.programme, wav.sample_rate)
-    decoded = deliver.measure_file(wav.path, OutputFormat("wav"), spans, maxima=True)
+    spans = scaled_spans(report.programme, wav.sample_rate)
+    decoded = measure_file(wav.path, OutputFormat("wav"), spans, maxima=True)
     for name in ("integrated_lufs", "true_peak_dbtp", "lra_lu", "max_momentary_lufs"):
         assert getattr(wav.loudness, name) == pytest.approx(
             getattr(decoded.loudness, name), abs=1e-9
@@ -287,9 +292,9 @@ def test_codec_calibration_measures_level_and_delay() -> None:
     t = np.arange(SR * 4) / SR
     carrier = np.sin(2 * np.pi * 200 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))
     speech = (0.1 * carrier).astype(np.float32)
-    mp3 = deliver.calibrate_codec(OutputFormat("mp3"), speech, -1.0)
+    mp3 = calibrate_codec(OutputFormat("mp3"), speech, -1.0)
     assert 0.0 < mp3.codec_gain_db < 1.0 and mp3.delay == 0
-    mp2 = deliver.calibrate_codec(OutputFormat("mp2"), speech, -1.0)
+    mp2 = calibrate_codec(OutputFormat("mp2"), speech, -1.0)
     assert mp2.delay == 481
 
 

@@ -38,8 +38,8 @@ def test_requests_in_window_counts_the_busiest_window() -> None:
 @pytest.mark.slow
 def test_smoke_run_counts_clips_and_requests(tmp_path: Path) -> None:
     from audio_pipeline.core.project import Project
+    from audio_pipeline.engines.gtts_engine import GttsEngine
     from audio_pipeline.inputs.episodes import load_episode
-    from audio_pipeline.speech.engines.gtts_engine import GttsEngine
     from audio_pipeline.speech.synthesis import script_for
 
     out = tmp_path / "RESULTS.md"
@@ -82,3 +82,44 @@ def test_both_speed_targets_are_judged_in_one_run_from_their_own_pairs() -> None
     (three,) = [row for name, row in rows.items() if name.startswith("three-profile")]
     assert "BandLimiter+SpeechLeveller" in three[0]
     assert three[1] == "<= 2x" and three[2].startswith("2.20x") and three[3] == "**no**"
+
+
+def test_intelligibility_results_go_between_their_markers(tmp_path: Path) -> None:
+    from bench import intelligibility
+
+    def file(plain: float, processed: float, fading: bool) -> dict[str, object]:
+        labels = ["clean", "0 dB", "5 dB", "10 dB", "15 dB"]
+        labels += [f"{c} fading" for c in labels[1:]] if fading else []
+        mean = {c: {"plain": plain, "processed": processed} for c in labels}
+        facts = {"plr_speech_db": 11.7, "plr_worst_message_db": 11.9, "true_peak_dbtp": -2.2}
+        return {"conditions": labels, "mean": mean, "above_band_db": -90.0, **facts}
+
+    episode = {
+        "render_s": 20.0,
+        "render_plain_only_s": 8.0,
+        "plain": {
+            "plr_speech_db": 20.5,
+            "plr_worst_message_db": 20.5,
+            "true_peak_dbtp": -2.5,
+            "above_band_db": -19.0,
+            "band_limit_only_db": -38.0,
+        },
+        "files": {
+            f"ep-{p}.{c}": file(0.5, 0.75, p == "shortwave") for p, c in intelligibility.FILES
+        },
+    }
+    results = {
+        "date": "2026-11-29",
+        "machine": "test",
+        "snrs": [0, 5, 10, 15],
+        "episodes": {"ep": episode},
+        "chain_cpu_s_per_programme_hour": 22.0,
+    }
+    out = tmp_path / "RESULTS.md"
+    out.write_text(f"# Results\n\n{intelligibility.START}\nold\n{intelligibility.END}\ntail\n")
+    intelligibility.write(results, out)
+    text = out.read_text("utf-8")
+    assert "old" not in text and text.endswith("tail\n")
+    assert "| 5 dB | 0.500 | 0.750 | +0.250 | 0.750 | +0.250 |" in text
+    assert "| ep | +0.250 (+0.250) |" in text
+    assert json.loads((tmp_path / "intelligibility.json").read_text("utf-8")) == results

@@ -87,7 +87,7 @@ def test_workers_asking_for_an_engine_at_once_share_one() -> None:
     speech/engines/registry.py)."""
     import threading
 
-    from audio_pipeline.speech.engines.registry import EngineSet
+    from audio_pipeline.engines.registry import EngineSet
 
     for _ in range(20):
         engines = EngineSet()

@@ -17,7 +17,6 @@ from audio_pipeline.app.render import render_episode
 from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.app.stages import SlotOverrunError
 from audio_pipeline.audio import ffmpeg, loudness, wavfile
-from audio_pipeline.audio.processing import speech_dynamic_range_db
 from audio_pipeline.core.project import Project
 from tests.conftest import SR, ffmpeg_ebur128, write_yaml
 
@@ -67,20 +66,26 @@ def test_the_sample_partner_episode_encodes_each_file_once(
 ) -> None:
     """Every file of the three profiles complies at its first encode: the level fix for the
     podcast's limiter is solved on the whole programme, not measured on an excerpt (a second
-    round used to re-encode and decode the podcast MP3 in every render)."""
+    round used to re-encode and decode the podcast MP3 in every render). The AM-processed
+    shortwave files are the exception the design allows: their codec's noise lifts peaks of
+    dense programme over the ceiling where the limiter never acted, and those places are
+    only found by decoding the first encode (at most two more rounds)."""
     base, _ = rendered
     root = tmp_path / "proj"
     shutil.copytree(base.root / "voices", root / "voices")
     shutil.copytree(base.root / "input", root / "input")
     project = Project.at(root, cache_dir=base.cache_dir)
-    caplog.set_level(logging.INFO, logger="audio_pipeline.delivery.master")
+    caplog.set_level(logging.INFO, logger="audio_pipeline.delivery")
     report = render_episode(
         project, root / "input/episodes/2026-w47-partner.yaml", RenderSettings(concurrency=1)
     )
     rounds = [(r.deliverable, r.encode_round) for r in caplog.records if hasattr(r, "encode_round")]
     names = sorted(d.path.name for d in report.deliverables)
     assert len(names) == 4
-    assert sorted(rounds) == [(name, 1) for name in names]
+    firsts = sorted(name for name, n in rounds if n == 1)
+    assert firsts == names
+    again = [(name, n) for name, n in rounds if n > 1]
+    assert all("shortwave" in name and n <= 3 for name, n in again), again
 
 
 def deliverable(doc: dict, name: str) -> dict:
@@ -89,8 +94,8 @@ def deliverable(doc: dict, name: str) -> dict:
 
 EXPECTED = [
     ("partner-test-ebu-r128.wav", -23.0, -1.0, 48000),
-    ("partner-test-shortwave.mp3", -23.0, -2.0, 22050),
-    ("partner-test-shortwave.mp2", -23.0, -2.0, 48000),
+    ("partner-test-shortwave.mp3", -14.0, -2.0, 22050),
+    ("partner-test-shortwave.mp2", -14.0, -2.0, 48000),
     ("partner-test-podcast.mp3", -16.0, -1.0, 44100),
 ]
 
@@ -168,25 +173,31 @@ def band_energy(x: np.ndarray, rate: int, lo: float, hi: float) -> float:
     return float(spectrum[(freqs >= lo) & (freqs < hi)].sum())
 
 
-def test_shortwave_is_band_limited_and_levelled(partner: tuple[Project, Path, dict]) -> None:
+def test_shortwave_is_band_limited_and_dense(
+    partner: tuple[Project, Path, dict], tmp_path: Path
+) -> None:
     _, out, doc = partner
     sw = ffmpeg.decode(out / "partner-test-shortwave.mp2", label="mp2", sample_rate=SR)
     master = ffmpeg.decode(out / "partner-test-ebu-r128.wav", label="wav", sample_rate=SR)
     speech = band_energy(sw, SR, 300, 3000)
     assert 10 * np.log10(band_energy(sw, SR, 6000, 20000) / speech) < -35  # nothing above the band
-    # first order below 150 Hz (6 dB/octave): 20-60 Hz loses ~7 dB against the master (the
-    # exact response is proven on a synthetic signal in test_processing)
+    # the band's slope and the AM chain's high-pass: 20-60 Hz far down against the master
     master_ratio = band_energy(master, SR, 20, 60) / band_energy(master, SR, 300, 3000)
     sw_ratio = band_energy(sw, SR, 20, 60) / speech
     assert 10 * np.log10(sw_ratio / master_ratio) < -5
+    # dense: at most 12 dB from true peak to loudness over a message, by ffmpeg's meter,
+    # where the plain master has some 20
     message = next(c for c in doc["cues"] if c["kind"] == "message")
     span = slice(message["start_sample"], message["end_sample"])
-    dr_sw, dr_master = (
-        speech_dynamic_range_db(sw[span], SR),
-        speech_dynamic_range_db(master[span], SR),
-    )
-    assert dr_sw >= 20.0
-    assert dr_sw < dr_master  # levelling did something
+
+    def plr(audio: np.ndarray, name: str) -> float:
+        path = tmp_path / name
+        wavfile.write(path, audio[span], SR, "float32")
+        measured = ffmpeg_ebur128(path)
+        return measured["TP"] - measured["I"]
+
+    assert plr(sw, "sw.wav") <= 12.0
+    assert plr(master, "master.wav") >= 16.0
 
 
 def test_bed_plays_in_the_gaps_and_in_the_filler(partner: tuple[Project, Path, dict]) -> None:

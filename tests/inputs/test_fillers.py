@@ -57,13 +57,3 @@ def test_every_pool_entry_is_checked(project: Project) -> None:
         "mark it `filler: true` and approve it",
         f"{EPISODE}: fill.pool[2]: no valid message with id 'ghost' to read",
     ]
-
-
-def test_fill_needs_an_exact_fit_and_a_gap_no_longer_than_the_longest_silence(
-    project: Project,
-) -> None:
-    path = edit(project, fit="max", fill={"max_gap_s": 4.0, "max_silence_s": 2.0})
-    assert problems(project, path) == [
-        f"{EPISODE}: fill: only a fit: exact episode is filled; set fit: exact or remove fill",
-        f"{EPISODE}: fill.max_gap_s: 4 s is longer than max_silence_s (2 s): a gap is a silence",
-    ]

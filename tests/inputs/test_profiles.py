@@ -1,15 +1,13 @@
-"""Delivery profiles: shipped defaults, project profiles, and the episode's slot fields."""
+"""Delivery profiles: the shipped ones as specified, a project's own adding to and overriding
+them, and the problems of an invalid one."""
 
 from __future__ import annotations
 
 import pytest
 
-from audio_pipeline.core.errors import InputError
 from audio_pipeline.core.project import Project
-from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.inputs.profiles import load_profiles, shipped_profiles
 from tests.conftest import write_yaml
-from tests.inputs.test_inputs import episode_data
 
 
 def test_shipped_profiles_are_valid_and_as_specified() -> None:
@@ -18,7 +16,7 @@ def test_shipped_profiles_are_valid_and_as_specified() -> None:
     ebu, sw, pod = profiles["ebu-r128"], profiles["shortwave"], profiles["podcast"]
     assert (ebu.target_lufs, ebu.true_peak_dbtp) == (-23.0, -1.0)
     assert [(f.codec, f.sample_rate, f.bit_depth) for f in ebu.formats] == [("wav", 48000, 24)]
-    assert (sw.target_lufs, sw.true_peak_dbtp) == (-23.0, -2.0)
+    assert (sw.target_lufs, sw.true_peak_dbtp) == (-14.0, -2.0)
     assert sw.band is not None and (sw.band.highpass_hz, sw.band.lowpass_hz) == (150, 4500)
     assert [(f.codec, f.sample_rate, f.bitrate_k) for f in sw.formats] == [
         ("mp3", 22050, 32),
@@ -72,91 +70,101 @@ def test_invalid_profile_names_file_and_field(project: Project) -> None:
     assert any("formats[1].bitrate_k: 33 is not allowed for mp3" in line for line in lines)
 
 
-def problems_of(project: Project, **changes: object) -> list[str]:
-    path = write_yaml(project.episodes_dir / "test-ep.yaml", episode_data(**changes))
-    with pytest.raises(InputError) as info:
-        load_episode(path, project)
-    return [str(p) for p in info.value.problems]
+def test_shipped_am_profiles_use_the_am_chain() -> None:
+    profiles, _ = shipped_profiles()
+    for name in ("shortwave", "mediumwave"):
+        profile = profiles[name]
+        assert profile.am_processing is not None and profile.am_processing.preset == "standard"
+        assert profile.levelling is None
+        # PLR <= 12 dB by construction: true peak at most -2 dBTP, messages within 0.5 LU
+        assert profile.true_peak_dbtp - profile.target_lufs <= 12.0
 
 
-def test_episode_deliverables_and_slot_fields_load(project: Project) -> None:
-    path = write_yaml(
-        project.episodes_dir / "test-ep.yaml",
-        episode_data(
-            deliverables=["ebu-r128", "shortwave"],
-            slot="15:00",
-            margin="1:30",
-            fit="exact",
-            max_tempo=1.03,
-            crossfade_s=0.4,
+def am_profile(**am: object) -> dict[str, object]:
+    return {
+        "target_lufs": -14,
+        "true_peak_dbtp": -2,
+        "band": {"highpass_hz": 150, "lowpass_hz": 4500},
+        "am_processing": am,
+        "formats": [{"codec": "mp2", "sample_rate": 48000, "bitrate_k": 128}],
+    }
+
+
+def test_am_processing_preset_and_overrides(project: Project) -> None:
+    write_yaml(
+        project.root / "input/profiles/am-dense.yaml",
+        am_profile(
+            preset="dense",
+            presence_db=9,
+            crossovers_hz=[300, 800, 1600, 3000],
+            attack_ms=[20, 12, 8, 5, 3],
+            release_db_s=90,
         ),
     )
-    inputs = load_episode(path, project)
-    ep = inputs.episode
-    assert [p.name for p in inputs.delivery_profiles()] == ["ebu-r128", "shortwave"]
-    assert (ep.slot_s, ep.margin_s, ep.fit, ep.max_tempo, ep.crossfade_s) == (
-        900.0,
-        90.0,
-        "exact",
-        1.03,
-        0.4,
-    )
-    assert ep.target_length_s == 810.0
+    profiles, problems = load_profiles(project)
+    assert problems == []
+    am = profiles["am-dense"].am_processing
+    assert am is not None
+    assert (am.preset, am.presence_db, am.bands) == ("dense", 9.0, 5)
+    assert am.crossovers_hz == (300.0, 800.0, 1600.0, 3000.0)
+    assert am.attack_ms == (20.0, 12.0, 8.0, 5.0, 3.0)
+    assert am.release_db_s == (90.0,) * 5  # one number: every band
+    assert am.compression_ratio == 2.5  # the dense preset's, not overridden
 
 
-def test_no_deliverables_means_the_implicit_programme(project: Project) -> None:
-    inputs = load_episode(project.root / "input/episodes/2026-w47.yaml", project)
-    (profile,) = inputs.delivery_profiles()
-    assert profile.name == "programme"
-    assert [f.filename("2026-w47", "programme") for f in profile.formats] == [
-        "2026-w47.wav",
-        "2026-w47.mp3",
-    ]
+@pytest.mark.parametrize(
+    ("am", "line"),
+    [
+        (
+            {"preset": "loud"},
+            "am_processing.preset: 'loud' is not allowed; allowed: gentle, standard, dense",
+        ),
+        (
+            {"presence_db": 20},
+            "am_processing.presence_db: 20 is out of range; allowed: 0 to 12",
+        ),
+        (
+            {"density_db": "lots"},
+            "am_processing.density_db: expected a number from 0 to 16, got str",
+        ),
+        (
+            {"crossovers_hz": [1000, 900]},
+            "am_processing.crossovers_hz: expected a list of 2 to 4 frequencies from 150 to "
+            "4000 Hz, rising, each at least a third of an octave (x1.25) above the one before",
+        ),
+        (
+            {"crossovers_hz": [500, 1500]},  # 3 bands, the preset's attacks are 4
+            "am_processing.attack_ms: give one value, or a list of 3 (one per band)",
+        ),
+        (
+            {"attack_ms": [5, 5]},
+            "am_processing.attack_ms: expected one number or a list of 4 (one per band), "
+            "each 0.5 to 200",
+        ),
+        ({"loudness": 3}, "am_processing.loudness: unknown field; allowed fields: "),
+    ],
+)
+def test_am_processing_problems_are_one_line_each(
+    project: Project, am: dict[str, object], line: str
+) -> None:
+    write_yaml(project.root / "input/profiles/am-bad.yaml", am_profile(**am))
+    _, problems = load_profiles(project)
+    lines = [str(p) for p in problems]
+    assert any(text.startswith(f"input/profiles/am-bad.yaml: {line}") for text in lines), lines
 
 
-def test_unknown_profile_and_bad_slot_fields(project: Project) -> None:
-    lines = problems_of(
-        project,
-        deliverables=["ebu-r128", "longwave"],
-        slot="quarter hour",
-        fit="snug",
-        max_tempo=1.2,
-    )
-    text = "\n".join(lines)
+def test_am_processing_needs_the_band_and_excludes_levelling(project: Project) -> None:
+    data = am_profile(preset="gentle")
+    data["levelling"] = {"compressor_ratio": 2}
+    del data["band"]
+    write_yaml(project.root / "input/profiles/am-mixed.yaml", data)
+    _, problems = load_profiles(project)
+    lines = [str(p) for p in problems]
     assert (
-        "deliverables[1]: unknown profile 'longwave'; profiles: ebu-r128, podcast, shortwave"
-        in text
+        "input/profiles/am-mixed.yaml: levelling: cannot be used with am_processing "
+        "(it has its own AGC); remove it" in lines
     )
-    assert "slot: 'quarter hour' is not a duration; write mm:ss (e.g. 15:00) or seconds" in text
-    assert "fit: 'snug' is not allowed; allowed: max, exact" in text
-    assert "max_tempo: 1.2 is out of range; allowed: 1 to 1.05" in text
-
-
-def test_margin_must_be_shorter_than_the_slot(project: Project) -> None:
-    assert any(
-        "margin: must be shorter than the slot" in line
-        for line in problems_of(project, slot="2:00", margin="2:00")
+    assert (
+        "input/profiles/am-mixed.yaml: band: am_processing ends in the band limit: give "
+        "band.lowpass_hz (4500 for AM broadcasting, ITU RR Appendix 11)" in lines
     )
-
-
-def test_bed_problems_are_named_under_bed(project: Project) -> None:
-    lines = problems_of(
-        project, bed={"file": "voices/beds/none.wav", "under": "everything", "level_lu": 0}
-    )
-    text = "\n".join(lines)
-    assert "bed.file: 'voices/beds/none.wav' does not exist" in text
-    assert "bed.under: 'everything' is not allowed; allowed: programme, bumpers" in text
-    assert "bed.level_lu: 0 is out of range; allowed: -40 to -6" in text
-
-
-def test_two_profiles_writing_one_file_is_a_problem(project: Project) -> None:
-    write_yaml(
-        project.root / "input/profiles/clash.yaml",
-        {
-            "target_lufs": -23,
-            "true_peak_dbtp": -1,
-            "formats": [{"codec": "wav", "file": "{episode}-ebu-r128.{ext}"}],
-        },
-    )
-    lines = problems_of(project, deliverables=["ebu-r128", "clash"])
-    assert any("writes test-ep-ebu-r128.wav, as 'ebu-r128' does" in line for line in lines)

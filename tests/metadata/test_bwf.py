@@ -25,7 +25,7 @@ def write_wav(path: Path, rate: int, bits: int = 24, seconds: float = 0.0) -> np
     frames = round(seconds * rate) or mh.LENGTH * rate // mh.SR + 1
     rng = np.random.default_rng(1)
     x = (rng.standard_normal(frames) * 0.1).astype(np.float32)
-    w = wavfile.WavWriter(path, rate, 1, f"pcm{bits}", reserve=bwf.RESERVE_BYTES)
+    w = wavfile.WavWriter(path, rate, 1, f"pcm{bits}", reserve=wavfile.BEXT_RESERVE_BYTES)
     w.write(x)
     w.close()
     return x

@@ -151,7 +151,7 @@ def test_no_path_or_name_of_the_production_machine(planted: tuple[Project, Path]
 
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, list[Path], str]]:
-    from audio_pipeline.speech.engines.base import EngineSettings
+    from audio_pipeline.engines.base import EngineSettings
     from tests.standins import NET, Serve
     from tests.standins.server import Schedule
 

@@ -20,9 +20,9 @@ def test_messages_handed_in_early_are_normalized_once(
     (a slot's tempo-up) normalizes it again."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from audio_pipeline.engines.registry import EngineSet
     from audio_pipeline.inputs.episodes import load_episode
     from audio_pipeline.speech.cache import ClipCache
-    from audio_pipeline.speech.engines.registry import EngineSet
     from audio_pipeline.speech.synthesis import ClipJob, synthesize_all
 
     inputs = load_episode(warm_project.root / f"input/episodes/{EPISODE_ID}.yaml", warm_project)

@@ -62,8 +62,11 @@ def test_the_episode_page_lists_every_clip_and_cue(rendered: tuple[Project, Path
     cues = json.loads((out / "cues.json").read_text("utf-8"))
     messages = [c["message_id"] for c in cues["cues"] if c["kind"] == "message"]
     assert page.clips == messages
-    # one programme player and one per clip, each naming a file of the folder
-    assert [a["src"] for a in page.audio] == ["2026-w47.wav"] + [f"clips/{m}.wav" for m in messages]
+    # one programme player and, per clip, the clip and the clip as heard on air, each naming
+    # a file of the folder
+    assert [a["src"] for a in page.audio] == ["2026-w47.wav"] + [
+        src for m in messages for src in (f"clips/{m}.wav", f"heard/{m}.wav")
+    ]
     assert page.audio[0]["id"] == "programme-player"
     for url in page.urls:
         assert (out / url).is_file(), url  # relative, inside the folder: works from a USB stick
@@ -263,13 +266,19 @@ def test_review_command_writes_a_page_for_just_those_clips(
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "page: output/review/review.html"
     folder = root / "output/review"
-    assert sorted(p.name for p in (folder / "clips").iterdir()) == [
-        "not-alone.wav",
-        "not-forgotten.wav",
-    ]
+    for sub in ("clips", "heard"):
+        assert sorted(p.name for p in (folder / sub).iterdir()) == [
+            "not-alone.wav",
+            "not-forgotten.wav",
+        ]
     page = Page((folder / "review.html").read_text("utf-8"))
     assert page.clips == ["not-forgotten", "not-alone"]
-    assert [a["src"] for a in page.audio] == ["clips/not-forgotten.wav", "clips/not-alone.wav"]
+    assert [a["src"] for a in page.audio] == [
+        "clips/not-forgotten.wav",
+        "heard/not-forgotten.wav",
+        "clips/not-alone.wav",
+        "heard/not-alone.wav",
+    ]
     assert page.cues == []  # no programme without an episode
     info = wavfile.read_info(folder / "clips/not-alone.wav")
     assert (info.sample_rate, info.bits) == (SR, 24)

@@ -46,7 +46,7 @@ def test_every_player_loads_its_file_and_cues_seek_the_programme(
         "src: a.getAttribute('src'), ready: a.readyState, duration: a.duration,"
         "error: a.error && a.error.code}));"
     )
-    assert len(players) == 7  # the programme and six clips
+    assert len(players) == 13  # the programme, six clips and each clip as heard on air
     for player in players:
         assert player["error"] is None, player
         assert player["ready"] >= 2, player

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import EngineSettings
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.publish.ledger import Ledger, add_usage
 from audio_pipeline.publish.ledger_schema import SCHEMA_VERSION
 from audio_pipeline.publish.usage import (
@@ -19,8 +21,6 @@ from audio_pipeline.publish.usage import (
     usage_limits,
     usage_warnings,
 )
-from audio_pipeline.speech.engines.base import EngineSettings
-from audio_pipeline.speech.engines.registry import EngineSet
 from tests.standins import NET, Serve
 from tests.standins.server import Schedule
 

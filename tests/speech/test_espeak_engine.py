@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from audio_pipeline.audio import loudness
-from audio_pipeline.speech.engines.espeak_engine import EspeakEngine
+from audio_pipeline.engines.espeak_engine import EspeakEngine
 
 
 def test_korean_sentence_is_spoken() -> None:
@@ -109,7 +109,7 @@ def pitch_hz(x: np.ndarray, rate: int) -> np.ndarray:
 def test_espeak_itself_stops_the_last_vowel_at_full_level() -> None:
     """What the release is for: the library's own output ends within a few dB of the
     sentence's level (a voice decays); the engine's ends 20 dB or more below it."""
-    from audio_pipeline.speech.engines.espeak_engine import _zygotes
+    from audio_pipeline.engines.espeak_engine import _zygotes
 
     raw = [tail_db(*_zygotes.speak(t, "ko", 110, 45, 90)) for t in SENTENCES]
     assert sum(t > -6.0 for t in raw) >= 3, raw
@@ -124,7 +124,7 @@ def test_espeak_itself_stops_the_last_vowel_at_full_level() -> None:
 def test_the_last_syllable_is_whole_and_dies_away_unlike_the_same_syllable_mid_sentence() -> None:
     """기도합니다, 그리고 기도합니다: espeak closes its ㄷ with digital silence, so the two 다
     stand alone between gaps: [기도합니] [다] [그리고] [기도합니] [다]."""
-    from audio_pipeline.speech.engines.espeak_engine import RELEASE_S
+    from audio_pipeline.engines.espeak_engine import RELEASE_S
 
     audio = EspeakEngine().synthesize("기도합니다, 그리고 기도합니다.", OFFLINE)
     rate = audio.sample_rate

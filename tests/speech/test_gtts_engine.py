@@ -10,9 +10,9 @@ import requests
 import responses
 
 from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
-from audio_pipeline.speech.engines.base import EngineSettings, NetworkSettings
-from audio_pipeline.speech.engines.gtts_engine import GttsEngine, retry_after_seconds
-from audio_pipeline.speech.engines.ratelimit import RateLimiter
+from audio_pipeline.engines.base import EngineSettings, NetworkSettings
+from audio_pipeline.engines.gtts_engine import GttsEngine, retry_after_seconds
+from audio_pipeline.engines.ratelimit import RateLimiter
 from tests.conftest import SR, batchexecute_body, sent_text
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
@@ -206,6 +206,6 @@ def test_failing_for_longer_than_the_budget_gives_up_for_the_run() -> None:
 def test_only_failures_where_nothing_came_back_count_as_unreachable(
     failure: Exception, connection: bool
 ) -> None:
-    from audio_pipeline.speech.engines.gtts_engine import transport_failure
+    from audio_pipeline.engines.gtts_engine import transport_failure
 
     assert transport_failure(failure).connection is connection

@@ -12,10 +12,10 @@ import pytest
 
 from audio_pipeline.core.errors import EngineUnavailable
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import Engine, EngineSettings, NetworkSettings
+from audio_pipeline.engines.registry import ENGINES, EngineSet
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.base import Engine, EngineSettings, NetworkSettings
-from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
 from audio_pipeline.speech.synthesis import (
     ClipJob,
     passage_check,

@@ -16,10 +16,10 @@ from audio_pipeline.app.render import render_episode
 from audio_pipeline.app.settings import RenderSettings
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import EngineSettings
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.speech.cache import NORMALIZED_DIR, ClipCache
-from audio_pipeline.speech.engines.base import EngineSettings
-from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import cast_jobs, synthesize_all
 from tests.conftest import make_project
 from tests.episodes import add_messages, write_episode

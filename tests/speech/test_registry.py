@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.speech import engines as package
-from audio_pipeline.speech.engines import registry
-from audio_pipeline.speech.engines.base import Engine, EngineSettings, NetworkSettings
-from audio_pipeline.speech.engines.registry import ENGINES, EngineSet
+from audio_pipeline import engines as package
+from audio_pipeline.engines import registry
+from audio_pipeline.engines.base import Engine, EngineSettings, NetworkSettings
+from audio_pipeline.engines.registry import ENGINES, EngineSet
 
 
 def test_every_engine_module_is_found_and_built_from_the_run_settings() -> None:
@@ -39,7 +39,7 @@ def test_adding_an_engine_is_adding_one_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = (
-        "from audio_pipeline.speech.engines.espeak_engine import EspeakEngine\n"
+        "from audio_pipeline.engines.espeak_engine import EspeakEngine\n"
         "class Extra(EspeakEngine):\n    name = 'extra'\nENGINE = Extra\n"
     )
     found = _discover_with(tmp_path, source, monkeypatch)

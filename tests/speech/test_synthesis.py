@@ -10,11 +10,11 @@ import responses
 from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.errors import RenderError, SynthesisError
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import EngineAudio, EngineSettings, NetworkSettings
+from audio_pipeline.engines.registry import EngineSet
 from audio_pipeline.inputs.messages import load_messages
 from audio_pipeline.inputs.voices import load_voices
 from audio_pipeline.speech.cache import ClipCache
-from audio_pipeline.speech.engines.base import EngineAudio, EngineSettings, NetworkSettings
-from audio_pipeline.speech.engines.registry import EngineSet
 from audio_pipeline.speech.synthesis import ClipJob, check_speech, synthesize_all, synthesize_clip
 from tests.conftest import SR, batchexecute_body, sent_text
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_pipeline.speech.engines.base import NetworkSettings
+from audio_pipeline.engines.base import NetworkSettings
 
 from .azure import Azure
 from .google_cloud import GoogleCloud

@@ -177,6 +177,16 @@ def test_an_editors_week_without_a_terminal(
         timeout_s=60,
     )
     assert driver.execute_script("return document.getElementById('preview-player').error") is None
+    # and under it the same clip as heard on a noisy shortwave receiver, which plays too
+    wait_for(
+        driver,
+        "var a = document.getElementById('heard-player'); "
+        "return a && (a.readyState >= 2 || a.error !== null);",
+        "the as-heard clip to load",
+        timeout_s=60,
+    )
+    assert driver.execute_script("return document.getElementById('heard-player').error") is None
+    assert "as heard on shortwave" in text_of(driver, "#shortwave")
     shoot(driver, tmp_path, "message")
 
     # into the episode, from the approved queue; the slot fit shown as it changes

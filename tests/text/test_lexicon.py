@@ -1,23 +1,81 @@
-"""The pronunciation lexicon: loading, validation (file, entry, what is allowed), per-voice
-override, and the cache key: a used entry is part of it, an unused one is not."""
+"""The pronunciation lexicon: whole-word matching in any letter case and with any separation
+of a name's words, the entries a text used, a voice's entries winning over the global ones, and
+the cache key: a used entry is part of it, an unused one is not. (Lexicon files are read and
+validated in inputs/lexicons.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from typer.testing import CliRunner
 
-from audio_pipeline.cli.main import app
 from audio_pipeline.core.digest import text_sha256
 from audio_pipeline.core.project import Project
+from audio_pipeline.engines.base import EngineAudio
 from audio_pipeline.inputs.episodes import load_episode
-from audio_pipeline.inputs.lexicons import load_lexicon
-from audio_pipeline.inputs.voices import load_voices
-from audio_pipeline.speech.engines.base import EngineAudio
 from audio_pipeline.speech.synthesis import clip_key, script_for
-from audio_pipeline.text.lexicon import Lexicon
+from audio_pipeline.text.lexicon import EMPTY, Lexicon
 from tests.conftest import write_yaml
+
+
+def test_voice_entry_overrides_global_whatever_the_letter_case() -> None:
+    merged = Lexicon((("Amen", "아멘"), ("Jesus", "예수"))).merged(Lexicon((("JESUS", "지저스"),)))
+    assert merged.apply("jesus Amen") == ("지저스 아멘", (("Amen", "아멘"), ("JESUS", "지저스")))
+
+
+def test_entries_match_whole_words_only() -> None:
+    lexicon = Lexicon((("요셉", "요쎕"), ("AD", "서기")))
+    assert lexicon.apply("요셉이 ADAM 가요셉") == ("요쎕이 ADAM 가요셉", (("요셉", "요쎕"),))
+
+
+LEXICON = Lexicon(
+    (
+        ("AD", "서기"),
+        ("COVID-19", "코로나 십구"),
+        ("Far East", "극동"),
+        ("Samaritan's Purse", "사마리안퍼스"),
+        ("요셉", "요쎕"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Far East 방송", "극동 방송"),
+        ("Far-East 방송", "극동 방송"),  # the words of a name separated by a hyphen
+        ("far\neast", "극동"),  # ... by a line break, in any letter case
+        ("FAR   EAST", "극동"),
+        ("Samaritan’s Purse", "사마리안퍼스"),  # either apostrophe
+        ("covid-19의", "코로나 십구의"),
+        ("AD 70", "서기 70"),
+        ("요셉이", "요쎕이"),  # a Hangul form may take a particle
+        ("COVID-190", "COVID-190"),  # a digit continues the word
+        ("ADAM", "ADAM"),
+        ("가요셉", "가요셉"),  # Hangul before it: another word
+    ],
+)
+def test_entries_match_whole_words_in_any_case_and_spacing(text: str, spoken: str) -> None:
+    assert LEXICON.apply(text)[0] == spoken
+
+
+def test_the_entries_used_are_reported_once_each_sorted() -> None:
+    spoken, used = LEXICON.apply("요셉과 Far East, 요셉과 FAR EAST")
+    assert spoken == "요쎕과 극동, 요쎕과 극동"
+    assert used == (("Far East", "극동"), ("요셉", "요쎕"))
+    assert LEXICON.apply("아무것도 없음") == ("아무것도 없음", ())
+    assert EMPTY.apply("Far East") == ("Far East", ())
+
+
+def test_the_longest_entry_wins() -> None:
+    lexicon = Lexicon((("Jesus", "예수"), ("Jesus Christ", "예수 그리스도")))
+    assert lexicon.apply("Jesus Christ, Jesus") == (
+        "예수 그리스도, 예수",
+        (("Jesus", "예수"), ("Jesus Christ", "예수 그리스도")),
+    )
+
+
+def test_a_merged_lexicon_keeps_both_and_the_override_s_spelling() -> None:
+    merged = Lexicon((("a", "가"), ("c", "씨"))).merged(Lexicon((("A", "에이"), ("b", "비"))))
+    assert merged.entries == (("A", "에이"), ("b", "비"), ("c", "씨"))
 
 
 class FakeEngine:
@@ -34,88 +92,6 @@ class FakeEngine:
 
     def synthesize(self, text: str, options: object) -> EngineAudio:  # pragma: no cover
         raise AssertionError("not used")
-
-
-def test_repository_lexicons_load_and_voices_carry_them(project: Project) -> None:
-    voices, problems = load_voices(project)
-    assert problems == []
-    assert set(voices) == {  # lexicon files are not voices
-        "ko-azure-female",
-        "ko-azure-male",
-        "ko-google",
-        "ko-google-cloud-female",
-        "ko-google-cloud-male",
-        "ko-offline",
-    }
-    google, offline = voices["ko-google"].lexicon, voices["ko-offline"].lexicon
-    assert dict(google.entries)["Jesus"] == "예수"
-    assert dict(offline.entries)["능력"] == "능녁"  # espeak-only respelling
-    assert "능력" not in dict(google.entries)
-    assert set(google.entries) < set(offline.entries)
-
-
-def test_voice_entry_overrides_global_whatever_the_letter_case() -> None:
-    merged = Lexicon((("Amen", "아멘"), ("Jesus", "예수"))).merged(Lexicon((("JESUS", "지저스"),)))
-    assert merged.apply("jesus Amen") == ("지저스 아멘", (("Amen", "아멘"), ("JESUS", "지저스")))
-
-
-def test_entries_match_whole_words_only() -> None:
-    lexicon = Lexicon((("요셉", "요쎕"), ("AD", "서기")))
-    assert lexicon.apply("요셉이 ADAM 가요셉") == ("요쎕이 ADAM 가요셉", (("요셉", "요쎕"),))
-
-
-@pytest.mark.parametrize(
-    ("body", "field", "says"),
-    [
-        ("entries:\n  Jesus: Jesus\n", "entries.Jesus", "Hangul syllables"),
-        ("entries:\n  Jesus: 예수3\n", "entries.Jesus", "write numbers and letters out"),
-        ("entries:\n  Jesus: 예수\n  JESUS: 예수\n", "entries.JESUS", "letter case is ignored"),
-        ("entries:\n  Jesus: [예수]\n", "entries.Jesus", "spoken form must be text"),
-        ("entries: [Jesus]\n", "entries", "expected a mapping"),
-        ("words:\n  Jesus: 예수\n", "words", "unknown field; allowed fields: entries"),
-        ("entries:\n  Jesus: 예수\n  Jesus: 지저스\n", "", "appears twice"),
-    ],
-)
-def test_bad_lexicon_entries_name_file_entry_and_rule(
-    tmp_path: Path, body: str, field: str, says: str
-) -> None:
-    path = tmp_path / "lexicon.yaml"
-    path.write_text(body, "utf-8")
-    lexicon, problems = load_lexicon(path, root=tmp_path)
-    assert lexicon.entries == ()
-    assert [p.field for p in problems] == [field]
-    assert problems[0].file == "lexicon.yaml" and says in problems[0].message
-
-
-def test_missing_lexicon_is_empty(tmp_path: Path) -> None:
-    assert load_lexicon(tmp_path / "lexicon.yaml") == (Lexicon(), [])
-
-
-def test_bad_lexicon_is_exit_2_for_validate_and_render(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(project.root)
-    (project.voices_dir / "ko-offline.lexicon.yaml").write_text("entries:\n  능력: 3\n", "utf-8")
-    runner = CliRunner()
-    for args in (
-        ["validate"],
-        ["validate", "input/episodes/2026-w47.yaml"],
-        ["render", "input/episodes/2026-w47.yaml"],
-    ):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 2, args
-        assert (
-            "error: voices/ko-offline.lexicon.yaml: entries.능력: the spoken form must be text"
-            in result.stderr
-        )
-        assert "unknown voice" not in result.stderr and "Traceback" not in result.stderr
-
-
-def test_a_lexicon_without_its_voice_is_a_problem(project: Project) -> None:
-    write_yaml(project.voices_dir / "ko-ofline.lexicon.yaml", {"entries": {"하늘": "하늘"}})
-    _, problems = load_voices(project)
-    assert [p.file for p in problems] == ["voices/ko-ofline.lexicon.yaml"]
-    assert "no voice profile voices/ko-ofline.yaml" in problems[0].message
 
 
 def test_cache_key_changes_with_a_used_entry_only(project: Project) -> None:

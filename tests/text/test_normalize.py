@@ -10,10 +10,8 @@ import pytest
 import yaml
 
 from audio_pipeline.inputs.lexicons import parse_entries
-from audio_pipeline.text import bible, numbers
 from audio_pipeline.text.lexicon import Lexicon
 from audio_pipeline.text.normalize import normalize, review_warnings
-from audio_pipeline.text.script import build_script
 
 CORPUS_FILE = Path(__file__).parent.parent / "data" / "normalization.yaml"
 CORPUS: dict[str, Any] = yaml.safe_load(CORPUS_FILE.read_text("utf-8"))
@@ -45,25 +43,6 @@ def test_known_answer(case: dict[str, str]) -> None:
     assert normalize(case["input"], LEXICON).text == case["expected"]
 
 
-def test_bible_table_has_66_books_with_distinct_abbreviations() -> None:
-    assert len(bible.BOOKS) == 66
-    assert [b.number for b in bible.BOOKS] == list(range(1, 67))
-    abbreviations = [a for b in bible.BOOKS for a in b.abbreviations]
-    assert len(abbreviations) == len(set(abbreviations))
-    assert bible.book("요") is not None and bible.book("요").name == "요한복음"  # type: ignore[union-attr]
-    assert bible.book("시편") is not None and bible.book("시편").chapter_word == "편"  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize(
-    ("n", "sino", "native"),
-    [(1, "일", "하나"), (10, "십", "열"), (20, "이십", "스물"), (32, "삼십이", "서른둘"),
-     (99, "구십구", "아흔아홉"), (100, "백", "백"), (10_000, "만", "만")],
-)  # fmt: skip
-def test_numerals(n: int, sino: str, native: str) -> None:
-    assert numbers.sino(n) == sino
-    assert numbers.native(n) == native
-
-
 def test_latin_word_spelled_out_with_a_warning_at_its_place() -> None:
     text = "오늘 KBS 방송에서 Jesus 이야기를 들었습니다."
     result = normalize(text, LEXICON)
@@ -87,21 +66,6 @@ def test_addresses_are_removed_with_a_warning_but_flagged_once_for_review() -> N
 def test_a_line_with_nothing_to_say_does_not_become_a_paragraph_break() -> None:
     text = "첫째 줄입니다.\n🙏🙏\n둘째 줄입니다.\n\n새 문단입니다."
     assert normalize(text).text == "첫째 줄입니다.\n둘째 줄입니다.\n\n새 문단입니다."
-
-
-def test_script_is_the_normalized_text_split_within_the_engine_limit() -> None:
-    text = (
-        "2026년 11월 22일 오후 3시 30분, 요 3:16-18 말씀을 함께 읽으며 25,000원의 헌금과 "
-        "120명의 성도가 3~5명씩 모여 기도했습니다."
-    )
-    script = build_script(
-        "m", text, max_chars=40, sentence_pause_s=0.5, paragraph_pause_s=1.0, lexicon=LEXICON
-    )
-    spoken = normalize(text, LEXICON).text
-    assert all(len(s.text) <= 40 for s in script.sentences)
-    assert " ".join(s.text for s in script.sentences).split() == spoken.split()  # no word cut
-    assert "이천이십육 년 십일월 이십이 일" in " ".join(s.text for s in script.sentences)
-    assert not any(c.isdigit() for c in script.spoken_text)
 
 
 @pytest.mark.parametrize(

@@ -1,45 +1,10 @@
-"""Sentence splitting and the spoken script: engine-sized chunks, pauses, no cut words."""
+"""The spoken script: the normalized text in engine-sized sentences, each with the pause that
+follows it, and the lexicon entries it used."""
 
 from __future__ import annotations
 
-import pytest
-
-from audio_pipeline.text import sentences
+from audio_pipeline.text.lexicon import Lexicon
 from audio_pipeline.text.script import build_script
-
-
-def test_sentences_split_at_end_punctuation_and_lines() -> None:
-    text = "하나님은 당신을 잊지 않으셨습니다. 힘을 내십시오!\n기도합니다"
-    assert sentences.sentences(sentences.paragraphs(text)[0]) == [
-        "하나님은 당신을 잊지 않으셨습니다.",
-        "힘을 내십시오!",
-        "기도합니다",
-    ]
-
-
-def test_blank_line_separates_paragraphs() -> None:
-    assert len(sentences.paragraphs("첫 문단입니다.\n\n둘째 문단입니다.")) == 2
-
-
-def test_double_dots_become_one_ellipsis() -> None:
-    # espeak-ng#1271: ".." at the end of input makes espeak-ng produce gibberish
-    assert sentences.clean("기다립니다..") == "기다립니다…"
-
-
-@pytest.mark.parametrize("limit", [20, 35, 100])
-def test_long_sentence_is_cut_between_words_never_inside(limit: int) -> None:
-    sentence = (
-        "주님께서는 피곤한 자에게 능력을 주시고, 무능한 자에게 힘을 더하신다고 "
-        "약속하셨으며 우리는 그 약속을 날마다 붙들고 살아갑니다."
-    )
-    chunks = sentences.fit(sentence, limit)
-    assert all(len(c) <= limit for c in chunks)
-    assert " ".join(chunks).split() == sentence.split()  # every word kept, none cut
-
-
-def test_clause_boundary_is_preferred() -> None:
-    chunks = sentences.fit("우리는 서로 얼굴을 본 적이 없지만, 그리스도 안에서 한 가족입니다.", 30)
-    assert chunks[0].endswith("없지만,")
 
 
 def test_script_pauses_between_sentences_and_paragraphs() -> None:
@@ -49,3 +14,56 @@ def test_script_pauses_between_sentences_and_paragraphs() -> None:
     assert [s.text for s in script.sentences] == ["하나.", "둘.", "셋."]
     assert [s.pause_after_s for s in script.sentences] == [0.5, 1.0, 0.0]
     assert script.spoken_text == "하나.\n둘.\n셋."
+
+
+def test_script_is_the_normalized_text_split_within_the_engine_limit() -> None:
+    text = (
+        "2026년 11월 22일 오후 3시 30분, 요 3:16-18 말씀을 함께 읽으며 25,000원의 헌금과 "
+        "120명의 성도가 3~5명씩 모여 기도했습니다."
+    )
+    script = build_script("m", text, max_chars=40, sentence_pause_s=0.5, paragraph_pause_s=1.0)
+    spoken = (
+        "이천이십육 년 십일월 이십이 일 오후 세 시 삼십 분, 요한복음 삼 장 십육 절에서 십팔 절 "
+        "말씀을 함께 읽으며 이만 오천 원의 헌금과 백이십 명의 성도가 세 명에서 다섯 명씩 모여 "
+        "기도했습니다."
+    )
+    assert all(len(s.text) <= 40 for s in script.sentences)
+    assert " ".join(s.text for s in script.sentences).split() == spoken.split()  # no word cut
+    assert script.sentences[0].text == "이천이십육 년 십일월 이십이 일 오후 세 시 삼십 분,"
+    assert not any(c.isdigit() for c in script.spoken_text)
+
+
+def test_a_sentence_cut_for_length_pauses_less_than_a_sentence_end() -> None:
+    script = build_script(
+        "m",
+        "하나 둘 셋 넷 다섯 여섯. 끝.\n\n새 문단.",
+        max_chars=8,
+        sentence_pause_s=0.5,
+        paragraph_pause_s=1.0,
+    )
+    assert [(s.text, s.pause_after_s) for s in script.sentences] == [
+        ("하나 둘 셋 넷", 0.2),  # a cut inside a sentence: 0.4 of the sentence pause
+        ("다섯 여섯.", 0.5),
+        ("끝.", 1.0),
+        ("새 문단.", 0.0),
+    ]
+
+
+def test_the_script_records_the_lexicon_entries_it_used() -> None:
+    lexicon = Lexicon((("Amen", "아멘"), ("Jesus", "예수")))
+    script = build_script(
+        "m",
+        "Jesus 안에서",
+        max_chars=100,
+        sentence_pause_s=0.5,
+        paragraph_pause_s=1.0,
+        lexicon=lexicon,
+    )
+    assert script.message_id == "m"
+    assert script.spoken_text == "예수 안에서"
+    assert script.lexicon_used == (("Jesus", "예수"),)  # Amen was not used
+
+
+def test_a_text_with_nothing_to_say_has_no_sentences() -> None:
+    script = build_script("m", "🙏\n\n", max_chars=100, sentence_pause_s=0.5, paragraph_pause_s=1.0)
+    assert script.sentences == () and script.spoken_text == ""

@@ -12,9 +12,9 @@ import importlib
 import pkgutil
 import threading
 
+from audio_pipeline import engines as _package
 from audio_pipeline.core.models import VoiceProfile
-from audio_pipeline.speech import engines as _package
-from audio_pipeline.speech.engines.base import Engine, EngineSettings
+from audio_pipeline.engines.base import Engine, EngineSettings
 
 
 def _discover() -> dict[str, type[Engine]]:

@@ -29,10 +29,10 @@ import requests
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import SynthesisError
-from audio_pipeline.speech.engines.base import Option, Passage, RemoteVoice
-from audio_pipeline.speech.engines.network import Attempt, Fatal, Retryable
-from audio_pipeline.speech.engines.rest import RestEngine
-from audio_pipeline.speech.engines.ssml import prosody_body, speak
+from audio_pipeline.engines.base import Option, Passage, RemoteVoice
+from audio_pipeline.engines.network import Attempt, Fatal, Retryable
+from audio_pipeline.engines.rest import RestEngine
+from audio_pipeline.engines.ssml import prosody_body, speak
 
 HOST = "https://texttospeech.googleapis.com"
 KINDS = ("Chirp3-HD", "Chirp-HD", "Neural2", "Wavenet", "Standard", "Studio", "Polyglot")

@@ -18,7 +18,7 @@ import sys
 
 def _serve() -> None:
     # imported here so the module stays cheap to import for the parent side
-    from audio_pipeline.speech.engines.espeak_engine import _LOCK, _load
+    from audio_pipeline.engines.espeak_engine import _LOCK, _load
 
     with _LOCK:
         _load()  # dlopen + espeak_Initialize in the zygote: children inherit it, unspoken

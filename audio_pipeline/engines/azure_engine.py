@@ -23,10 +23,10 @@ import requests
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import SynthesisError
-from audio_pipeline.speech.engines.base import Option, Passage, RemoteVoice
-from audio_pipeline.speech.engines.network import Attempt, Fatal
-from audio_pipeline.speech.engines.rest import USER_AGENT, RestEngine
-from audio_pipeline.speech.engines.ssml import prosody_body, speak
+from audio_pipeline.engines.base import Option, Passage, RemoteVoice
+from audio_pipeline.engines.network import Attempt, Fatal
+from audio_pipeline.engines.rest import USER_AGENT, RestEngine
+from audio_pipeline.engines.ssml import prosody_body, speak
 
 FORMATS = ("riff-48khz-16bit-mono-pcm", "riff-24khz-16bit-mono-pcm")
 _REGION = re.compile(r"^[a-z0-9]{2,40}$")

@@ -21,14 +21,14 @@ import numpy as np
 import requests
 
 from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
-from audio_pipeline.speech.engines.base import (
+from audio_pipeline.engines.base import (
     AudioCheck,
     Engine,
     EngineAudio,
     EngineSettings,
     Passage,
 )
-from audio_pipeline.speech.engines.network import (
+from audio_pipeline.engines.network import (
     Attempt,
     Retryable,
     ServiceRun,
@@ -36,7 +36,7 @@ from audio_pipeline.speech.engines.network import (
     retry_after_seconds,
     secure_session,
 )
-from audio_pipeline.speech.engines.ssml import decode_wav, one_line, redact
+from audio_pipeline.engines.ssml import decode_wav, one_line, redact
 
 PROBE_TIMEOUT_S = 3.0
 USER_AGENT = "audio-pipeline"  # Azure requires a User-Agent; it names the program only

@@ -25,14 +25,14 @@ import requests
 from audio_pipeline.audio import ffmpeg
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import AudioDecodeError, SynthesisError
-from audio_pipeline.speech.engines.base import (
+from audio_pipeline.engines.base import (
     AudioCheck,
     Engine,
     EngineAudio,
     EngineSettings,
     Option,
 )
-from audio_pipeline.speech.engines.network import (
+from audio_pipeline.engines.network import (
     Attempt,
     Retryable,
     ServiceRun,

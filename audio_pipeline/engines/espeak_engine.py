@@ -34,7 +34,7 @@ import numpy as np
 
 from audio_pipeline.core import defaults
 from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
-from audio_pipeline.speech.engines.base import AudioCheck, Engine, EngineAudio, Option
+from audio_pipeline.engines.base import AudioCheck, Engine, EngineAudio, Option
 
 # espeak_ng speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -133,7 +133,7 @@ class _Zygote:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "audio_pipeline.speech.engines.espeak_worker"],
+            [sys.executable, "-m", "audio_pipeline.engines.espeak_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

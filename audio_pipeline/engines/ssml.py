@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from audio_pipeline.speech.engines.base import Passage
-from audio_pipeline.speech.engines.network import Retryable
+from audio_pipeline.engines.base import Passage
+from audio_pipeline.engines.network import Retryable
 
 SSML_NS = "http://www.w3.org/2001/10/synthesis"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -49,8 +49,8 @@ from typing import Any, TypeVar
 import requests
 
 from audio_pipeline.core.errors import EngineUnavailable, SynthesisError
-from audio_pipeline.speech.engines.base import Engine, NetworkSettings
-from audio_pipeline.speech.engines.ratelimit import RateLimiter
+from audio_pipeline.engines.base import Engine, NetworkSettings
+from audio_pipeline.engines.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
