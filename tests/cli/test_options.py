@@ -1,5 +1,7 @@
-"""The network knobs the weekly job needs: concurrency and the requests-per-minute cap, as
-options of `render` and as environment variables."""
+"""What every command shares (cli/options.py): finding the project (--project, then
+$AUDIO_PIPELINE_PROJECT, then the episode file's or the working directory's folders) and the
+network knobs the weekly job needs: concurrency and the requests-per-minute cap, as options
+of `render` and `batch` and as environment variables."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from audio_pipeline.cli import options
 from audio_pipeline.cli import render as cli_render
 from audio_pipeline.cli.main import app
 from audio_pipeline.core.errors import RenderError
-from audio_pipeline.core.project import Project
+from audio_pipeline.core.project import ENV_PROJECT, Project
 
 runner = CliRunner()
 
@@ -80,7 +82,9 @@ def test_bad_values_exit_2_naming_the_option(
 
 
 def test_workers_asking_for_an_engine_at_once_share_one() -> None:
-    """One engine per run: its rate cap and give-up state are for every worker."""
+    """One engine per run: its rate cap and give-up state are for every worker (the promise of
+    --requests-per-minute: a cap "shared by all workers"; what keeps it is the engine set of
+    speech/engines/registry.py)."""
     import threading
 
     from audio_pipeline.engines.registry import EngineSet
@@ -124,3 +128,49 @@ def test_the_batch_command_reads_the_same_options_and_environment(
     first, second = seen
     assert (first.concurrency, first.engines.network.requests_per_minute) == (3, 45)
     assert (second.concurrency, second.engines.network.requests_per_minute) == (3, 0)
+
+
+# --- finding the project -----------------------------------------------------------------------
+
+HOW = (
+    "a project folder holds voices/ and input/; run inside one, or name it with --project DIR "
+    "(or $AUDIO_PIPELINE_PROJECT)"
+)
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory that is not a project."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def test_outside_a_project_a_command_says_where_it_looked_and_how_to_name_one(
+    elsewhere: Path,
+) -> None:
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: no project in {elsewhere}: {HOW}\n"
+    named = runner.invoke(app, ["--project", str(elsewhere), "validate"])
+    assert named.stderr == f"error: no project in that folder: {HOW}\n"
+    from_env = runner.invoke(app, ["validate"], env={ENV_PROJECT: str(elsewhere)})
+    assert from_env.exit_code == 2
+    assert from_env.stderr == f"error: no project in that folder: {HOW}\n"
+
+
+def test_the_project_is_found_from_the_episode_file(elsewhere: Path, project: Project) -> None:
+    episode = project.root / "input/episodes/2026-w47.yaml"
+    result = runner.invoke(app, ["validate", str(episode)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: input/episodes/2026-w47.yaml: episode '2026-w47'")
+
+
+def test_the_option_wins_over_the_environment(elsewhere: Path, project: Project) -> None:
+    result = runner.invoke(
+        app, ["--project", str(project.root), "validate"], env={ENV_PROJECT: str(elsewhere)}
+    )
+    assert result.exit_code == 0 and result.stdout.startswith("ok: 10 messages")
+    from_env = runner.invoke(app, ["validate"], env={ENV_PROJECT: str(project.root)})
+    assert from_env.exit_code == 0 and from_env.stdout.startswith("ok: 10 messages")
