@@ -115,7 +115,12 @@ def batch(
     )
 
     reporter = ConsoleReporter(err, quiet=quiet)
-    with errors_to_exit_codes():
+
+    def failed(told: Told) -> None:  # bad arguments or no project: a document all the same
+        if json_report:
+            print_json({"schema": JSON_SCHEMA, "week": week, "date": date, **told.document()})
+
+    with errors_to_exit_codes(failed):
         if (week is None) == (date is None):
             raise BatchArgumentError("give exactly one of --week YYYY-Www or --date YYYY-MM-DD")
         if week is not None:

@@ -117,6 +117,8 @@ def episode_document(result: EpisodeResult, project: Project) -> dict[str, Any]:
 def batch_document(batch: BatchReport, project: Project) -> dict[str, Any]:
     """The batch's machine-readable run report (`batch --json`, on stdout)."""
     return {
+        "schema": JSON_SCHEMA,
+        "ok": int(batch.exit_code) == 0,
         "week": batch.week,
         "tool_version": __version__,
         "forced": batch.forced,

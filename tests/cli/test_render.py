@@ -219,11 +219,6 @@ def test_batch_debug_shows_an_episode_s_internal_error_with_its_traceback(
     assert "ZeroDivisionError: kaboom" in result.stderr.splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="batch --json prints nothing on stdout when its arguments are invalid; the README "
-    "promises one JSON document on failure alike (the cron line redirects it to a file)",
-)
 def test_batch_json_with_invalid_arguments_still_prints_a_document(cli_project: Project) -> None:
     result = invoke("batch", "--week", "2026-48", "--json")
     assert result.exit_code == 2
