@@ -82,7 +82,7 @@ def decode_wav(data: bytes, what: str) -> tuple[np.ndarray, int]:
         with wave.open(io.BytesIO(data), "rb") as wav:
             rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
             declared = wav.getnframes()
-            raw = wav.readframes(declared)
+            raw = wav.readframes(declared) if declared else _data_to_end(data)
     except (wave.Error, EOFError, ValueError) as exc:
         raise Retryable(f"{what} was not a WAV file ({exc})") from None
     if width != 2 or channels != 1:
@@ -96,6 +96,18 @@ def decode_wav(data: bytes, what: str) -> tuple[np.ndarray, int]:
         raise Retryable(f"{what} held no audio")
     samples = np.frombuffer(raw[: frames * 2], dtype="<i2").astype(np.float32) / 32768.0
     return samples.astype(np.float32), rate
+
+
+def _data_to_end(data: bytes) -> bytes:
+    """The bytes after the `data` chunk's header, to the end of the answer: a streamed WAV
+    declares a data size of 0, which `wave` takes at its word (0 frames)."""
+    at = 12  # after "RIFF", the RIFF size and "WAVE"
+    while at + 8 <= len(data):
+        size = int.from_bytes(data[at + 4 : at + 8], "little")
+        if data[at : at + 4] == b"data":
+            return data[at + 8 :]
+        at += 8 + size + (size & 1)  # chunks are padded to an even size (RIFF)
+    return b""
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
