@@ -157,7 +157,7 @@ def batch(
         if json_report:
             print_json(batch_document(result, project))
         if result.exit_code:
-            failed = result.count("failed")
-            if failed:
-                err.print(f"{failed} episode(s) failed", markup=False)
+            failures = result.count("failed")
+            if failures:
+                err.print(f"{failures} episode(s) failed", markup=False)
             raise typer.Exit(result.exit_code)
