@@ -263,10 +263,14 @@ def _encode_and_measure(
         except BaseException:
             _abort_all([sink for g in groups for sink in g.sinks])
             raise
-        if round_no == 1 and groups and slices:
-            # the review clips ride along with the first stream: cut from its WAV if it
-            # has one that holds their very samples, else written on their own
-            first = groups[0]
+        primary = plans[0].formats[0] if plans and plans[0].formats else None
+        first = next((g for g in groups if g.plan is plans[0] and primary in g.formats), None)
+        if first is not None and slices:
+            # the review clips ride along with the first deliverable's stream, and again
+            # whenever that file is made again, so they stay its very samples: cut from its
+            # WAV if it holds exactly those, else written on their own
+            if round_no > 1:
+                slices[:] = [_SliceWriter(c.writer.path, c.segment) for c in slices]
             first_wavs = [s for s in first.sinks if isinstance(s, _WavSink)]
             if not any(w.takes_slices(slices) for w in first_wavs[:1]):
                 first.sinks.extend(slices)
