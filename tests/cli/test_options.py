@@ -81,33 +81,6 @@ def test_bad_values_exit_2_naming_the_option(
     assert captured == []
 
 
-def test_workers_asking_for_an_engine_at_once_share_one() -> None:
-    """One engine per run: its rate cap and give-up state are for every worker (the promise of
-    --requests-per-minute: a cap "shared by all workers"; what keeps it is the engine set of
-    speech/engines/registry.py)."""
-    import threading
-
-    from audio_pipeline.engines.registry import EngineSet
-
-    for _ in range(20):
-        engines = EngineSet()
-        got: list[object] = []
-        start = threading.Barrier(8)
-
-        def worker(
-            engines: EngineSet = engines, got: list[object] = got, start: object = start
-        ) -> None:
-            start.wait()  # type: ignore[attr-defined]
-            got.append(engines.get("gtts"))
-
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert len({id(engine) for engine in got}) == 1
-
-
 def test_the_batch_command_reads_the_same_options_and_environment(
     monkeypatch: pytest.MonkeyPatch, project: Project
 ) -> None:
