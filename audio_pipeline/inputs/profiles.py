@@ -342,6 +342,9 @@ def load_profiles(project: Project) -> tuple[dict[str, DeliveryProfile], list[Pr
                     )
                 )
                 continue
+            # a broken file overriding a shipped profile takes it away: rendering with the
+            # shipped one instead would deliver what the partner did not ask for, silently
+            profiles.pop(name, None)
             data, found = load_yaml_mapping(path, root=project.root)
             problems += found
             if data is None:

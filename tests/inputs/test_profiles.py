@@ -4,7 +4,9 @@ them, and the problems of an invalid one."""
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from audio_pipeline.cli.main import app
 from audio_pipeline.core.project import Project
 from audio_pipeline.inputs.profiles import load_profiles, shipped_profiles
 from tests.conftest import write_yaml
@@ -48,6 +50,28 @@ def test_project_profile_adds_and_overrides(project: Project) -> None:
     assert problems == []
     assert profiles["partner-am"].formats[0].bitrate_k == 192
     assert profiles["podcast"].target_lufs == -18.0
+
+
+def test_a_broken_override_takes_the_shipped_profile_away(project: Project) -> None:
+    # the fields nested under the profile's name, as in the shipped file: not a profile
+    write_yaml(
+        project.root / "input/profiles/shortwave.yaml",
+        {"shortwave": {"target_lufs": -14, "true_peak_dbtp": -2}},
+    )
+    profiles, problems = load_profiles(project)
+    assert "shortwave" not in profiles  # never the shipped one in its place, silently
+    assert {p.file for p in problems} == {"input/profiles/shortwave.yaml"}
+    assert any("target_lufs: missing" in str(p) for p in problems)
+    episode = project.root / "input/episodes/2026-w47.yaml"
+    episode.write_text(
+        episode.read_text("utf-8") + "deliverables: [ebu-r128, shortwave]\n", "utf-8"
+    )
+    result = CliRunner().invoke(app, ["--project", str(project.root), "validate", str(episode)])
+    assert result.exit_code == 2
+    assert (
+        "error: input/episodes/2026-w47.yaml: deliverables[1]: profile 'shortwave' is invalid "
+        "(see input/profiles/shortwave.yaml)" in result.stderr
+    )
 
 
 def test_invalid_profile_names_file_and_field(project: Project) -> None:
