@@ -24,24 +24,9 @@ from audio_pipeline.metadata.manifest import DeliveredFile
 from audio_pipeline.programme.timing import Slot
 from audio_pipeline.publish.outputdir import Staging
 from tests.app.reports import made_report, s
+from tests.fakes import Recorder
 
 R = 48_000
-
-
-class Recorder:
-    """A Reporter that keeps what it is told."""
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        pass
-
-    def clip_done(self, clip: Clip) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
 
 
 def slot(target_s: float | None, max_tempo: float = 1.05) -> Slot:

@@ -35,6 +35,7 @@ from audio_pipeline.engines.network import (
     secure_session,
     transport_failure,
 )
+from tests.fakes import Clock
 
 
 class Service(Engine):
@@ -55,21 +56,6 @@ class Service(Engine):
         self, text: str, options: Mapping[str, Any], check: AudioCheck | None = None
     ) -> EngineAudio:
         raise NotImplementedError
-
-
-class Clock:
-    """Fake time: sleeping moves it on, and every sleep is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Top:

@@ -8,21 +8,7 @@ import time
 import pytest
 
 from audio_pipeline.engines.ratelimit import RateLimiter
-
-
-class Clock:
-    """Fake time that sleeping moves on."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.fakes import Clock
 
 
 def limiter(per_minute: float, burst: int = 1) -> tuple[RateLimiter, Clock]:

@@ -22,6 +22,7 @@ from audio_pipeline.programme.selection import choose, queue_for
 from audio_pipeline.publish.ledger import Ledger
 from audio_pipeline.publish.ledger_records import Use
 from tests.conftest import REPO, write_yaml
+from tests.fakes import Recorder
 
 SR = 48_000
 # oldest approval first, ties by id (see input/messages/)
@@ -295,20 +296,6 @@ def problems_of_render(project: Project, path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         render_episode(project, path)
     return [str(p) for p in caught.value.problems]
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        pass
-
-    def clip_done(self, clip: Clip) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
 
 
 def test_the_queue_passes_over_stale_approvals_and_blocked_messages(
