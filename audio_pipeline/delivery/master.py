@@ -57,7 +57,7 @@ from audio_pipeline.inputs.profiles import DeliveryProfile, OutputFormat
 
 log = logging.getLogger(__name__)
 SR = defaults.SAMPLE_RATE
-MAX_ENCODE_ROUNDS = 4
+MAX_ENCODE_ROUNDS = 6  # a dense half-hour 32 kbit/s MP3 took five (peak fixes, then a ceiling)
 
 
 @dataclass

@@ -37,6 +37,7 @@ SR = defaults.SAMPLE_RATE
 ENCODED_TOLERANCE_LU = 0.15  # a file further than this from its target is made again
 MESSAGE_TOLERANCE_LU = 0.5  # a listener never rides the volume: no message further off
 PEAK_FIX_MARGIN_DB = 0.1
+STUCK_DB = 0.1  # a peak fix that lowered the decoded peak by less did not work
 
 
 def scaled_spans(
@@ -141,6 +142,7 @@ def check_length(path: Path, fmt: OutputFormat, frames: int, expected: int, dela
 def judge(plan: Plan, fmt: OutputFormat, measured: FileMeasure, round_no: int) -> bool:
     """Record a file's measurement; True when it must be made again (and how)."""
     profile = plan.profile
+    before = plan.results.get(fmt)
     plan.results[fmt] = measured
     error = profile.target_lufs - measured.loudness.integrated_lufs
     # a file its codec once brought over the ceiling has its noise right at it: it must
@@ -165,8 +167,16 @@ def judge(plan: Plan, fmt: OutputFormat, measured: FileMeasure, round_no: int) -
             # the codec brought peaks back: take them down where they are (peakfix.py)
             limit = profile.true_peak_dbtp - PEAK_FIX_MARGIN_DB
             found = find_overshoots(plan.paths[fmt], fmt, plan.delays[fmt], limit)
+            stuck = (
+                fmt in plan.peak_fix
+                and before is not None
+                and measured.loudness.true_peak_dbtp > before.loudness.true_peak_dbtp - STUCK_DB
+            )
             plan.peak_fix[fmt] = plan.peak_fix.get(fmt, PeakFix()).merged(found)
-            if not found.dips:
+            if not found.dips or stuck:
+                # nothing to take down where it is, or taking it down did not lower the
+                # peak (at 32 kbit/s the codec spreads its noise over a whole frame, wider
+                # than a dip): the whole stream then goes under a lower ceiling too
                 plan.ceilings[fmt] -= over + 0.1
         elif over > 0:
             plan.ceilings[fmt] -= over + 0.1  # encoder overshoot: give it that headroom
