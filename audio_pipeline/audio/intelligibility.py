@@ -19,6 +19,7 @@ never held whole.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -235,7 +236,7 @@ def collect_spans(
     buffer = np.zeros(0)
     base = spans[0][0] if spans else 0  # stream position of buffer[0]
     position = 0
-    for block in [*blocks, None]:
+    for block in itertools.chain(blocks, [None]):  # lazily: never the whole stream at once
         if block is not None:
             start = max(position, base)
             if start < position + len(block):
