@@ -363,12 +363,14 @@ def test_giving_up_wakes_a_sleeping_worker_and_cuts_one_in_flight() -> None:
         except BaseException as exc:
             outcomes["in_flight"] = exc
 
-    workers = [threading.Thread(target=asleep), threading.Thread(target=in_flight)]
+    # in flight first: a 429 told first would pause every worker (Retry-After is run-wide),
+    # and the second would never send
+    workers = [threading.Thread(target=in_flight), threading.Thread(target=asleep)]
     started = time.monotonic()
-    for worker in workers:
-        worker.start()
+    workers[0].start()
     assert sending.wait(5)
-    time.sleep(0.2)
+    workers[1].start()
+    time.sleep(0.2)  # the 429 told and its 30 s wait begun
     run.give_up("Svc: stopped for the test")
     for worker in workers:
         worker.join(10)
