@@ -3,7 +3,10 @@ it reports (one line each, as the CLI prints them)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from audio_pipeline.core.errors import InputError
 from audio_pipeline.core.project import Project
@@ -26,8 +29,25 @@ def episode_data(**changes: object) -> dict[str, object]:
     return data
 
 
-def problems_of(project: Project, **changes: object) -> list[str]:
-    path = write_yaml(project.episodes_dir / "test-ep.yaml", episode_data(**changes))
+def load_problems(project: Project, path: Path) -> list[str]:
+    """The problems loading the episode at `path` reports, one line each."""
     with pytest.raises(InputError) as info:
         load_episode(path, project)
     return [str(p) for p in info.value.problems]
+
+
+def problems_of(project: Project, **changes: object) -> list[str]:
+    path = write_yaml(project.episodes_dir / "test-ep.yaml", episode_data(**changes))
+    return load_problems(project, path)
+
+
+PARTNER = "input/episodes/2026-w47-partner.yaml"
+
+
+def edit_partner(project: Project, **fields: object) -> Path:
+    """The sample partner episode with `fields` set."""
+    path = project.root / PARTNER
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data.update(fields)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return path

@@ -23,23 +23,7 @@ from audio_pipeline.inputs.episode_fields import (
 from audio_pipeline.inputs.episodes import load_episode
 from audio_pipeline.inputs.fields import FieldReader
 from tests.conftest import write_yaml
-from tests.inputs.conftest import problems_of
-
-PARTNER = "input/episodes/2026-w47-partner.yaml"
-
-
-def edit_partner(project: Project, **fields: object) -> Path:
-    path = project.root / PARTNER
-    data = yaml.safe_load(path.read_text("utf-8"))
-    data.update(fields)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    return path
-
-
-def load_problems(project: Project, path: Path) -> list[str]:
-    with pytest.raises(InputError) as info:
-        load_episode(path, project)
-    return [str(p) for p in info.value.problems]
+from tests.inputs.conftest import PARTNER, edit_partner, load_problems, problems_of
 
 
 def test_unsafe_ids(project: Project) -> None:
