@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from audio_pipeline.app.errors import tell
 from audio_pipeline.app.summary import COLUMNS, RIGHT, summarize
 from audio_pipeline.core.display import clock
 from audio_pipeline.core.project import Project
-from audio_pipeline.core.results import Loudness, RunReport
+from audio_pipeline.core.results import EngineUsage, Loudness, RunReport
 
 
 def summary(out: Console, report: RunReport, show_path: str) -> None:
@@ -147,6 +147,20 @@ def _levels(loudness: Loudness | None) -> dict[str, float | None]:
     }
 
 
+def usage_document(usage: Iterable[EngineUsage]) -> list[dict[str, Any]]:
+    """A paid service's characters this month (`render --json` and `voices --json`)."""
+    return [
+        {
+            "engine": u.engine,
+            "month": u.month,
+            "characters": u.characters,
+            "requests": u.requests,
+            "free_characters": u.limit,
+        }
+        for u in usage
+    ]
+
+
 def render_document(report: RunReport, project: Project) -> dict[str, Any]:
     """`render --json`: what the render made, for scripts (schema in the README)."""
     programme = report.programme
@@ -205,15 +219,6 @@ def render_document(report: RunReport, project: Project) -> dict[str, Any]:
         ],
         "selection": report.selection,
         "ledger_render_id": report.ledger_render_id,
-        "usage": [
-            {
-                "engine": u.engine,
-                "month": u.month,
-                "characters": u.characters,
-                "requests": u.requests,
-                "free_characters": u.limit,
-            }
-            for u in report.usage
-        ],
+        "usage": usage_document(report.usage),
         "on_air": report.on_air,
     }

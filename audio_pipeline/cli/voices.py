@@ -14,7 +14,7 @@ from audio_pipeline.cli.app import app, cache_app
 from audio_pipeline.cli.errors import Told, errors_to_exit_codes
 from audio_pipeline.cli.options import project_for
 from audio_pipeline.cli.output import err, out, print_json
-from audio_pipeline.cli.report import JSON_SCHEMA
+from audio_pipeline.cli.report import JSON_SCHEMA, usage_document
 from audio_pipeline.core.errors import ExitCode, InputError, Problem
 from audio_pipeline.core.project import Project
 from audio_pipeline.core.results import EngineUsage
@@ -104,16 +104,7 @@ def voices(
                         }
                         for name, profile in sorted(profiles.items())
                     ],
-                    "usage": [
-                        {
-                            "engine": u.engine,
-                            "month": u.month,
-                            "characters": u.characters,
-                            "requests": u.requests,
-                            "free_characters": u.limit,
-                        }
-                        for u in usage.values()
-                    ],
+                    "usage": usage_document(usage.values()),
                     "warnings": usage_warnings(list(usage.values())),
                 }
             )
